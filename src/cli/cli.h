@@ -1,0 +1,96 @@
+/* The arca command: shared pieces of the command files. */
+#ifndef ARCA_CLI_H
+#define ARCA_CLI_H
+
+#include <stdio.h>
+#include "arca/arca.h"
+
+enum {
+	CMD_REPO = 1 << 0,          /* open the repository first */
+	CMD_LOCK_SHARED = 1 << 1,   /* and take a shared lock */
+	CMD_LOCK_EXCLUSIVE = 1 << 2 /* or an exclusive one */
+};
+
+/* Exit codes (docs/exit-codes.md). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILURE_ = 1,
+	EXIT_USAGE = 2,
+	EXIT_VERIFY = 3,
+	EXIT_LOCKED = 4,
+	EXIT_REMOTE = 5,
+	EXIT_POLICY = 6
+};
+
+typedef struct arca_cli {
+	const char *repo_url;  /* --repo, $ARCA_REPO, else ./.arca */
+	int json;              /* --json */
+	int quiet;             /* --quiet */
+	int verbose;           /* -v, stacks */
+	int progress;          /* stderr is a terminal, not json/quiet */
+	arca_repo *repo;       /* opened by the dispatcher for CMD_REPO */
+	const char *cmd_name;
+	int meter_shown;        /* a progress line is on stderr */
+} arca_cli;
+
+enum { OPT_FLAG, OPT_STRING, OPT_INT };
+
+/*
+ * One option of a command, stored at offset in the command's options
+ * struct: OPT_FLAG an int (counts repeats), OPT_STRING a const char *,
+ * OPT_INT an int. A table ends with a row whose name is NULL.
+ */
+typedef struct arca_cli_opt {
+	const char *name;      /* long name, without "--" */
+	char short_name;       /* 0: none */
+	int kind;
+	size_t offset;
+	const char *arg;       /* placeholder in usage, e.g. "DIR" */
+	const char *help;
+} arca_cli_opt;
+
+/*
+ * A command's spec. The dispatcher parses argv against it into a zeroed
+ * struct of opts_size bytes, handles --help and usage errors, opens and
+ * locks the repository as the command's flags say, then calls
+ * cmd_<name>(cli, opts, nargs, args) with the positional arguments.
+ */
+typedef struct arca_cli_spec {
+	const char *usage;       /* after "arca NAME " */
+	const char *description; /* a paragraph for --help */
+	const arca_cli_opt *opts;
+	size_t opts_size;
+	int min_args, max_args;  /* max -1: any number */
+} arca_cli_spec;
+
+/* Prints "arca: error: MSG" (err's message) to stderr and returns the
+ * exit code for rc. */
+int cli_fail(arca_cli *cli, int rc, const arca_error *err);
+/* Prints "arca: error: ..." and returns EXIT_USAGE. */
+int cli_usage_error(arca_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Prints "arca: warning: ..." to stderr unless --quiet. */
+void cli_warn(arca_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The exit code for a libarca return code. */
+int cli_exit_code(int rc);
+
+/* Progress on stderr (only when cli->progress): a one-line meter. */
+void cli_progress(arca_cli *cli, const char *what, uint64_t n, uint64_t bytes);
+void cli_progress_done(arca_cli *cli);
+
+/* Human-readable sizes: "1.5 MiB". */
+const char *cli_size(char buf[32], uint64_t bytes);
+/* Short id: first 12 hex digits of id. */
+const char *cli_short_id(char buf[16], const arca_id *id);
+
+/* Writes a JSON text followed by a newline to stdout. */
+void cli_json_print(const char *text);
+
+#define ARCA_CMD(name, summary, flags, kind) \
+	int cmd_##name(arca_cli *cli, void *opts, int argc, char **argv); \
+	extern const arca_cli_spec cmd_##name##_spec;
+#include "commands.h"
+#undef ARCA_CMD
+
+#endif

@@ -1,0 +1,264 @@
+/* arca: global options, the command table, dispatch, exit codes. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+
+typedef struct cmd_row {
+	const char *name, *summary;
+	unsigned flags;
+	const char *kind;
+	int (*fn)(arca_cli *, void *, int, char **);
+	const arca_cli_spec *spec;
+} cmd_row;
+
+static const cmd_row commands[] = {
+#define ARCA_CMD(n, s, f, k) { #n, s, f, #k, cmd_##n, &cmd_##n##_spec },
+#include "commands.h"
+#undef ARCA_CMD
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const arca_cli_opt global_opts[] = {
+	{ "repo", 'r', OPT_STRING, 0, "URL",
+	  "repository (default: $ARCA_REPO, else ./.arca)" },
+	{ "json", 0, OPT_FLAG, 0, NULL, "machine-readable output" },
+	{ "quiet", 'q', OPT_FLAG, 0, NULL, "no progress, no warnings" },
+	{ "verbose", 'v', OPT_FLAG, 0, NULL, "more detail (repeatable)" },
+	{ "help", 'h', OPT_FLAG, 0, NULL, "show this help" },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+
+static void print_opts(FILE *f, const arca_cli_opt *o)
+{
+	for (; o && o->name; o++) {
+		char left[64];
+		snprintf(left, sizeof(left), "%s%c%s--%s%s%s",
+			o->short_name ? "-" : "", o->short_name ? o->short_name : ' ',
+			o->short_name ? ", " : "  ", o->name, o->arg ? " " : "",
+			o->arg ? o->arg : "");
+		fprintf(f, "  %-28s %s\n", o->short_name ? left : left + 1,
+			o->help);
+	}
+}
+
+static void usage_main(FILE *f)
+{
+	fprintf(f, "usage: arca [--repo URL] [--json] [--quiet] [-v] COMMAND "
+		"[ARGS]\n\narca keeps content-addressed, verifiable archives of "
+		"datasets and training runs.\n\ncommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nglobal options:\n");
+	print_opts(f, global_opts);
+	fprintf(f, "\n'arca COMMAND --help' describes a command. Exit codes: "
+		"0 ok, 1 failure, 2 usage,\n3 verification failed, 4 repository "
+		"busy, 5 remote unreachable, 6 refused by policy.\n");
+}
+
+static void usage_cmd(FILE *f, const cmd_row *c)
+{
+	fprintf(f, "usage: arca %s %s\n\n%s\n", c->name, c->spec->usage,
+		c->spec->description);
+	if (c->spec->opts && c->spec->opts->name) {
+		fprintf(f, "\noptions:\n");
+		print_opts(f, c->spec->opts);
+	}
+	fprintf(f, "\nglobal options:\n");
+	print_opts(f, global_opts);
+}
+
+/* Applies a global option; returns 1 if name is one. */
+static int global_opt(arca_cli *cli, const char *name, char shrt,
+	const char *arg, int *help)
+{
+	if ((name && !strcmp(name, "repo")) || shrt == 'r')
+		cli->repo_url = arg;
+	else if (name && !strcmp(name, "json"))
+		cli->json = 1;
+	else if ((name && !strcmp(name, "quiet")) || shrt == 'q')
+		cli->quiet = 1;
+	else if ((name && !strcmp(name, "verbose")) || shrt == 'v')
+		cli->verbose++;
+	else if ((name && !strcmp(name, "help")) || shrt == 'h')
+		*help = 1;
+	else
+		return 0;
+	return 1;
+}
+
+/* Builds getopt_long tables from the command's and the global options. */
+static int parse(arca_cli *cli, const arca_cli_opt *opts, void *values,
+	int argc, char **argv, int *help)
+{
+	struct option lo[96];
+	char so[200];
+	size_t n = 0, s = 0;
+	const arca_cli_opt *tables[2] = { global_opts, opts }, *o;
+	int c, idx;
+
+	so[s++] = ':'; /* report a missing value as ':' */
+	for (int t = 0; t < 2; t++)
+		for (o = tables[t]; o && o->name && n < 95; o++) {
+			lo[n].name = o->name;
+			lo[n].has_arg = o->kind == OPT_FLAG ? no_argument :
+				required_argument;
+			lo[n].flag = NULL;
+			lo[n].val = 256 + (int)(t * 128 + (o - tables[t]));
+			n++;
+			if (o->short_name && s < sizeof(so) - 3) {
+				so[s++] = o->short_name;
+				if (o->kind != OPT_FLAG)
+					so[s++] = ':';
+			}
+		}
+	memset(&lo[n], 0, sizeof(lo[n]));
+	so[s] = '\0';
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, so, lo, &idx)) != -1) {
+		if (c == '?' || c == ':') {
+			const char *bad = argv[optind - 1];
+			return cli_usage_error(cli, c == ':' ?
+				"option '%s' needs a value" :
+				"unknown option '%s'", bad);
+		}
+		if (c < 256) { /* a short option: find its row */
+			for (int t = 0; t < 2; t++)
+				for (o = tables[t]; o && o->name; o++)
+					if (o->short_name == c)
+						c = 256 + (int)(t * 128 +
+							(o - tables[t]));
+		}
+		int t = (c - 256) / 128;
+		o = &tables[t][(c - 256) % 128];
+		if (t == 0) {
+			global_opt(cli, o->name, 0, optarg, help);
+			continue;
+		}
+		char *field = (char *)values + o->offset;
+		if (o->kind == OPT_FLAG) {
+			(*(int *)field)++;
+		} else if (o->kind == OPT_STRING) {
+			*(const char **)field = optarg;
+		} else {
+			char *end;
+			long v;
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < -1000000000 ||
+				v > 1000000000)
+				return cli_usage_error(cli,
+					"option '--%s' needs a number, not '%s'",
+					o->name, optarg);
+			*(int *)field = (int)v;
+		}
+	}
+	return -1;
+}
+
+static int open_repo(arca_cli *cli, unsigned flags)
+{
+	arca_error err = ARCA_ERROR_INIT;
+	int rc;
+
+	if (!(flags & CMD_REPO))
+		return -1;
+	if ((rc = arca_repo_open(&cli->repo, cli->repo_url, &err)) < 0)
+		return cli_fail(cli, rc, &err);
+	if (flags & (CMD_LOCK_SHARED | CMD_LOCK_EXCLUSIVE)) {
+		rc = arca_repo_lock(cli->repo, !!(flags & CMD_LOCK_EXCLUSIVE),
+			&err);
+		if (rc < 0)
+			return cli_fail(cli, rc, &err);
+	}
+	return -1;
+}
+
+static int run(arca_cli *cli, const cmd_row *c, int argc, char **argv)
+{
+	void *values = calloc(1, c->spec->opts_size ? c->spec->opts_size : 1);
+	int help = 0, rc;
+
+	if (!values)
+		return cli_usage_error(cli, "out of memory");
+	if ((rc = parse(cli, c->spec->opts, values, argc, argv, &help)) >= 0)
+		goto done;
+	if (help) {
+		usage_cmd(stdout, c);
+		rc = EXIT_OK;
+		goto done;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < c->spec->min_args ||
+		(c->spec->max_args >= 0 && argc > c->spec->max_args)) {
+		rc = cli_usage_error(cli, "usage: arca %s %s", c->name,
+			c->spec->usage);
+		goto done;
+	}
+	if (!cli->repo_url || !*cli->repo_url)
+		cli->repo_url = getenv("ARCA_REPO");
+	if (!cli->repo_url || !*cli->repo_url)
+		cli->repo_url = ".arca";
+	cli->progress = !cli->json && !cli->quiet && isatty(2);
+	if ((rc = open_repo(cli, c->flags)) >= 0)
+		goto done;
+	rc = c->fn(cli, values, argc, argv);
+done:
+	arca_repo_free(cli->repo); /* releases the lock */
+	cli->repo = NULL;
+	free(values);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	arca_cli cli;
+	int i, help = 0;
+
+	memset(&cli, 0, sizeof(cli));
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	/* Global options before the command. */
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--version")) {
+			printf("arca %s\n", arca_version());
+			return EXIT_OK;
+		}
+		if (!strcmp(a, "--repo") || !strcmp(a, "-r")) {
+			if (++i == argc)
+				return cli_usage_error(&cli,
+					"option '%s' needs a value", a);
+			cli.repo_url = argv[i];
+		} else if (!strncmp(a, "--repo=", 7)) {
+			cli.repo_url = a + 7;
+		} else if (!global_opt(&cli, a[1] == '-' ? a + 2 : NULL,
+			a[1] != '-' && !a[2] ? a[1] : 0, NULL, &help)) {
+			return cli_usage_error(&cli, "unknown option '%s'", a);
+		}
+	}
+	if (i == argc || !strcmp(argv[i], "help")) {
+		const char *topic = i + 1 < argc ? argv[i + 1] : NULL;
+		for (size_t k = 0; topic && k < NCOMMANDS; k++)
+			if (!strcmp(commands[k].name, topic)) {
+				usage_cmd(stdout, &commands[k]);
+				return EXIT_OK;
+			}
+		if (topic)
+			return cli_usage_error(&cli, "no such command '%s'",
+				topic);
+		usage_main(i == argc && !help ? stderr : stdout);
+		return i == argc && !help ? EXIT_USAGE : EXIT_OK;
+	}
+	for (size_t k = 0; k < NCOMMANDS; k++)
+		if (!strcmp(commands[k].name, argv[i])) {
+			cli.cmd_name = commands[k].name;
+			return run(&cli, &commands[k], argc - i, argv + i);
+		}
+	return cli_usage_error(&cli, "'%s' is not an arca command; see "
+		"'arca --help'", argv[i]);
+}

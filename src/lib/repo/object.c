@@ -1,0 +1,261 @@
+/*
+ * Objects: content named by its SHA-256, stored as one zstd frame with
+ * the content size and checksum, so `zstd -d < obj | sha256sum` gives
+ * the id with no arca at all.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+#include "repo/repo.h"
+#include "hash/sha256.h"
+#include "util/json.h"
+
+void arca_repo__object_key(char out[ARCA_KEY_MAX], const arca_id *id)
+{
+	char hex[ARCA_ID_HEXSZ + 1];
+
+	arca_id_hex(hex, id);
+	snprintf(out, ARCA_KEY_MAX, ARCA_KEY_OBJECTS "%.2s/%s", hex, hex);
+}
+
+int arca_repo__object_encode(arca_buf *out, const void *data, size_t len,
+	int level, void *cctx, arca_error *err)
+{
+	ZSTD_CCtx *c = cctx ? cctx : ZSTD_createCCtx();
+	size_t bound = ZSTD_compressBound(len), n;
+	int rc = 0;
+
+	if (!c)
+		return arca_error_set(err, ARCA_ERROR, "out of memory");
+	arca_buf_clear(out);
+	if (arca_buf_grow(out, bound) < 0) {
+		rc = arca_error_set(err, ARCA_ERROR, "out of memory");
+		goto done;
+	}
+	ZSTD_CCtx_reset(c, ZSTD_reset_session_and_parameters);
+	ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level);
+	ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+	ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 1);
+	n = ZSTD_compress2(c, out->data, bound, data, len);
+	if (ZSTD_isError(n)) {
+		rc = arca_error_set(err, ARCA_ERROR, "zstd: %s",
+			ZSTD_getErrorName(n));
+		goto done;
+	}
+	out->len = n;
+done:
+	if (!cctx)
+		ZSTD_freeCCtx(c);
+	return rc;
+}
+
+static int corrupt(arca_error *err, const arca_id *id, const char *why)
+{
+	char s[ARCA_ID_STRSZ];
+
+	if (!id)
+		return arca_error_set(err, ARCA_ECORRUPT, "object: %s", why);
+	arca_id_str(s, id);
+	return arca_error_set(err, ARCA_ECORRUPT, "object %s: %s", s, why);
+}
+
+int arca_repo__object_decode(arca_buf *out, const void *frame, size_t len,
+	const arca_id *id, void *dctx, arca_error *err)
+{
+	ZSTD_frameHeader h;
+	ZSTD_DCtx *d;
+	arca_id got;
+	size_t n;
+	int rc = 0;
+
+	if (ZSTD_getFrameHeader(&h, frame, len) != 0)
+		return corrupt(err, id, "not a zstd frame");
+	if (!h.checksumFlag)
+		return corrupt(err, id, "zstd frame has no content checksum");
+	if (h.frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN ||
+		h.frameContentSize == ZSTD_CONTENTSIZE_ERROR ||
+		h.frameContentSize > (1ull << 34))
+		return corrupt(err, id, "zstd frame has no valid content size");
+	if (ZSTD_findFrameCompressedSize(frame, len) != len)
+		return corrupt(err, id, "trailing or missing bytes after frame");
+	arca_buf_clear(out);
+	if (arca_buf_grow(out, (size_t)h.frameContentSize) < 0)
+		return arca_error_set(err, ARCA_ERROR, "out of memory");
+	d = dctx ? dctx : ZSTD_createDCtx();
+	if (!d)
+		return arca_error_set(err, ARCA_ERROR, "out of memory");
+	n = ZSTD_decompressDCtx(d, out->data, (size_t)h.frameContentSize,
+		frame, len);
+	if (ZSTD_isError(n) || n != h.frameContentSize) {
+		rc = corrupt(err, id, ZSTD_isError(n) ? ZSTD_getErrorName(n) :
+			"content size mismatch");
+		goto done;
+	}
+	out->len = n;
+	out->data[n] = '\0';
+	if (id) {
+		if ((rc = arca_sha256(&got, out->data, n, err)) < 0)
+			goto done;
+		if (arca_id_cmp(&got, id)) {
+			char s[ARCA_ID_STRSZ];
+			arca_id_str(s, &got);
+			rc = corrupt(err, id, "content hashes to a different id");
+			arca_error_prefix(err, "hash mismatch (got %s)", s);
+		}
+	}
+done:
+	if (!dctx)
+		ZSTD_freeDCtx(d);
+	return rc;
+}
+
+int arca_repo__object_exists(arca_repo *r, const arca_id *id,
+	arca_error *err)
+{
+	char key[ARCA_KEY_MAX];
+	int known, rc;
+
+	pthread_mutex_lock(&r->known_lock);
+	known = arca_idset_has(&r->known, id);
+	pthread_mutex_unlock(&r->known_lock);
+	if (known)
+		return 1;
+	arca_repo__object_key(key, id);
+	rc = arca_store_stat(r->store, key, NULL, err);
+	if (rc == ARCA_ENOTFOUND) {
+		arca_error_clear(err);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&r->known_lock);
+	arca_idset_add(&r->known, id);
+	pthread_mutex_unlock(&r->known_lock);
+	return 1;
+}
+
+/* Claims id for writing: 1 if we must write it, 0 if it exists or
+ * another thread of this handle is writing it. */
+static int claim(arca_repo *r, const arca_id *id, arca_error *err)
+{
+	char key[ARCA_KEY_MAX];
+	int rc;
+
+	pthread_mutex_lock(&r->known_lock);
+	rc = arca_idset_has(&r->known, id);
+	pthread_mutex_unlock(&r->known_lock);
+	if (rc)
+		return 0;
+	arca_repo__object_key(key, id);
+	rc = arca_store_stat(r->store, key, NULL, err);
+	if (rc < 0 && rc != ARCA_ENOTFOUND)
+		return rc;
+	arca_error_clear(err);
+	pthread_mutex_lock(&r->known_lock);
+	rc = arca_idset_add(&r->known, id) == 1 && rc == ARCA_ENOTFOUND;
+	pthread_mutex_unlock(&r->known_lock);
+	return rc;
+}
+
+int arca_repo__object_put_id(arca_repo *r, arca_put_result *res,
+	const arca_id *id, const void *data, size_t len, unsigned flags,
+	void *cctx, arca_error *err)
+{
+	arca_buf frame = ARCA_BUF_INIT;
+	char key[ARCA_KEY_MAX];
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	res->id = *id;
+	if ((rc = claim(r, id, err)) <= 0)
+		return rc;
+	arca_repo__object_key(key, id);
+	if ((rc = arca_repo__object_encode(&frame, data, len, r->zstd_level,
+		cctx, err)) < 0)
+		goto done;
+	/* On failure the id stays claimed: callers abandon the run, and
+	 * nothing may name an object of a failed run. */
+	if ((rc = arca_store_put(r->store, key, frame.data, frame.len, flags,
+		err)) < 0)
+		goto done;
+	res->stored = 1;
+	res->stored_size = frame.len;
+done:
+	arca_buf_dispose(&frame);
+	return rc;
+}
+
+int arca_repo__object_put(arca_repo *r, arca_put_result *res,
+	const void *data, size_t len, unsigned flags, void *cctx,
+	arca_error *err)
+{
+	arca_id id;
+	int rc;
+
+	if ((rc = arca_sha256(&id, data, len, err)) < 0)
+		return rc;
+	return arca_repo__object_put_id(r, res, &id, data, len, flags, cctx,
+		err);
+}
+
+int arca_repo__flush(arca_repo *r, arca_error *err)
+{
+	return arca_store_flush(r->store, err);
+}
+
+int arca_repo_object_read(arca_repo *r, unsigned char **data, size_t *len,
+	const arca_id *id, arca_error *err)
+{
+	arca_buf raw = ARCA_BUF_INIT, out = ARCA_BUF_INIT;
+	char key[ARCA_KEY_MAX], s[ARCA_ID_STRSZ];
+	int rc;
+
+	arca_repo__object_key(key, id);
+	if ((rc = arca_store_get(r->store, &raw, key, 0, UINT64_MAX,
+		err)) < 0) {
+		arca_id_str(s, id);
+		if (rc == ARCA_ENOTFOUND)
+			arca_error_set(err, rc, "object %s is missing", s);
+		goto done;
+	}
+	if ((rc = arca_repo__object_decode(&out, raw.data, raw.len, id, NULL,
+		err)) < 0)
+		goto done;
+	*data = arca_buf_detach(&out, len);
+done:
+	arca_buf_dispose(&raw);
+	arca_buf_dispose(&out);
+	return rc;
+}
+
+int arca_repo__json_put(arca_repo *r, arca_id *out, json_t *doc,
+	unsigned flags, arca_error *err)
+{
+	arca_buf b = ARCA_BUF_INIT;
+	arca_put_result res;
+	int rc;
+
+	if ((rc = arca_json_canonical(&b, doc, err)) == 0 &&
+		(rc = arca_repo__object_put(r, &res, b.data, b.len, flags, NULL,
+			err)) == 0)
+		*out = res.id;
+	arca_buf_dispose(&b);
+	return rc;
+}
+
+int arca_repo__json_get(arca_repo *r, json_t **out, const arca_id *id,
+	const char *what, arca_error *err)
+{
+	unsigned char *data = NULL;
+	char desc[160], s[ARCA_ID_STRSZ];
+	size_t len;
+	int rc;
+
+	if ((rc = arca_repo_object_read(r, &data, &len, id, err)) < 0)
+		return rc;
+	arca_id_str(s, id);
+	snprintf(desc, sizeof(desc), "%s %s", what, s);
+	rc = arca_json_parse(out, data, len, desc, err);
+	free(data);
+	return rc;
+}

@@ -1,0 +1,106 @@
+/* Internal repository API shared by libarca's modules. */
+#ifndef ARCA_REPO_REPO_H
+#define ARCA_REPO_REPO_H
+
+#include <pthread.h>
+#include <jansson.h>
+#include "arca/repo.h"
+#include "store/store.h"
+#include "chunk/fastcdc.h"
+#include "util/buf.h"
+#include "util/idset.h"
+
+struct arca_repo {
+	arca_store *store;
+	char *url;
+	char repo_id[33];
+	unsigned format_major, format_minor;
+	arca_cdc_params cdc;
+	int zstd_level;
+
+	/* Ids known to exist or being written by this handle: spares a
+	 * store round trip per chunk and dedups within one run. */
+	pthread_mutex_t known_lock;
+	arca_idset known;
+
+	/* Our lock object, when held. */
+	char *lock_key;
+	int lock_exclusive;
+	int64_t lock_refreshed; /* seconds since the epoch */
+};
+
+/* Layout: where each thing lives in a store. See formats/repository.md. */
+#define ARCA_KEY_CONFIG "config"
+#define ARCA_KEY_OBJECTS "objects/"
+#define ARCA_KEY_RECORDS "records/"
+#define ARCA_KEY_REFS "refs/"
+#define ARCA_KEY_LOCKS "locks/"
+#define ARCA_KEY_MAX 256
+
+/* "objects/ab/abcdef..." for id. */
+void arca_repo__object_key(char out[ARCA_KEY_MAX], const arca_id *id);
+
+/* Outcome of writing one object. */
+typedef struct arca_put_result {
+	arca_id id;
+	int stored;           /* 1 if this call wrote it, 0 if deduplicated */
+	uint64_t stored_size; /* compressed bytes written when stored */
+} arca_put_result;
+
+/*
+ * Writes content as an object (hash, dedup, zstd with checksum) unless it
+ * exists. flags: ARCA_STORE_PUT_DEFER for bulk writes, which become
+ * durable and visible at arca_repo__flush. Thread-safe. cctx is an
+ * optional per-thread ZSTD_CCtx (NULL: one is made for the call).
+ */
+int arca_repo__object_put(arca_repo *r, arca_put_result *res,
+	const void *data, size_t len, unsigned flags, void *cctx,
+	arca_error *err);
+
+/* Same, with the id already computed by the caller. */
+int arca_repo__object_put_id(arca_repo *r, arca_put_result *res,
+	const arca_id *id, const void *data, size_t len, unsigned flags,
+	void *cctx, arca_error *err);
+
+/* 1 if the object exists (or is being written by this handle), 0 if
+ * not, <0 on error. */
+int arca_repo__object_exists(arca_repo *r, const arca_id *id,
+	arca_error *err);
+
+/* Makes deferred object writes durable and visible. */
+int arca_repo__flush(arca_repo *r, arca_error *err);
+
+/* Encodes content as a zstd frame with content size and checksum. */
+int arca_repo__object_encode(arca_buf *out, const void *data, size_t len,
+	int level, void *cctx, arca_error *err);
+/* Decodes a stored frame into out and checks it against id (NULL: no
+ * id check). ARCA_ECORRUPT with a message naming the object. dctx is an
+ * optional per-thread ZSTD_DCtx. */
+int arca_repo__object_decode(arca_buf *out, const void *frame, size_t len,
+	const arca_id *id, void *dctx, arca_error *err);
+
+/* Canonical JSON documents stored as objects. */
+int arca_repo__json_put(arca_repo *r, arca_id *out, json_t *doc,
+	unsigned flags, arca_error *err);
+/* Reads and parses an object; what names it in messages. */
+int arca_repo__json_get(arca_repo *r, json_t **out, const arca_id *id,
+	const char *what, arca_error *err);
+
+/*
+ * Records: an immutable document (already an object) listed under a kind
+ * ("snapshot", later "dataset-version", "run", ...). Written after the
+ * objects it names and before any ref that points at it.
+ */
+int arca_repo__record_add(arca_repo *r, const char *kind, const arca_id *id,
+	arca_error *err);
+typedef int (*arca_repo_record_cb)(const arca_id *id, void *payload);
+int arca_repo__record_list(arca_repo *r, const char *kind,
+	arca_repo_record_cb cb, void *payload, arca_error *err);
+
+/* Refs: mutable names ("datasets/churn") pointing at a record. */
+int arca_repo__ref_set(arca_repo *r, const char *name, const arca_id *id,
+	arca_error *err);
+int arca_repo__ref_get(arca_repo *r, arca_id *out, const char *name,
+	arca_error *err);
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * Opening a store by URL, and the thin helpers that dispatch through the
+ * vtable. A new store is one more row in the scheme table below.
+ */
+#include <string.h>
+#include "store/store.h"
+
+typedef int (*store_ctor)(arca_store **out, const char *location,
+	int create, arca_error *err);
+
+static int open_file_url(arca_store **out, const char *location,
+	int create, arca_error *err);
+
+/* URL schemes, by the name before "://". A plain path means "file". */
+static const struct {
+	const char *scheme;
+	store_ctor ctor;
+} schemes[] = {
+	{ "file", open_file_url },
+};
+
+/*
+ * file://PATH, where PATH is what follows "//" ("file:///srv/repo" is
+ * /srv/repo). An empty authority or "localhost" is accepted, as RFC 8089
+ * allows; any other host is refused. No percent-decoding is done.
+ */
+static int open_file_url(arca_store **out, const char *location,
+	int create, arca_error *err)
+{
+	const char *path = location;
+
+	if (!strncmp(path, "localhost/", strlen("localhost/")))
+		path += strlen("localhost");
+	if (!*path)
+		return arca_error_set(err, ARCA_EINVALID,
+			"invalid store URL 'file://%s': empty path", location);
+	return arca_store_local_new(out, path, create, err);
+}
+
+/* Length of the RFC 3986 scheme url starts with, if "://" follows it. */
+static size_t scheme_len(const char *url)
+{
+	size_t n = 0;
+
+	if (!((url[0] >= 'a' && url[0] <= 'z') ||
+	      (url[0] >= 'A' && url[0] <= 'Z')))
+		return 0;
+	while (url[n] && strchr("abcdefghijklmnopqrstuvwxyz"
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.",
+				url[n]))
+		n++;
+	return strncmp(url + n, "://", 3) ? 0 : n;
+}
+
+int arca_store_open(arca_store **out, const char *url, int create,
+	arca_error *err)
+{
+	size_t n, i;
+
+	if (!url || !*url)
+		return arca_error_set(err, ARCA_EINVALID,
+			"invalid store URL: empty");
+	n = scheme_len(url);
+	if (!n)
+		return arca_store_local_new(out, url, create, err);
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		if (strlen(schemes[i].scheme) == n &&
+		    !strncmp(schemes[i].scheme, url, n))
+			return schemes[i].ctor(out, url + n + 3, create, err);
+	}
+	return arca_error_set(err, ARCA_EINVALID,
+		"unsupported store URL scheme '%.*s'", (int)n, url);
+}
+
+void arca_store_free(arca_store *s)
+{
+	if (s)
+		s->free(s);
+}
+
+static int unsupported(arca_store *s, const char *op, arca_error *err)
+{
+	return arca_error_set(err, ARCA_ERROR,
+		"store '%s' does not support %s", s->url, op);
+}
+
+int arca_store_put(arca_store *s, const char *key, const void *data,
+	size_t len, unsigned flags, arca_error *err)
+{
+	if (!s->put)
+		return unsupported(s, "put", err);
+	return s->put(s, key, data, len, flags, err);
+}
+
+int arca_store_get(arca_store *s, arca_buf *out, const char *key,
+	uint64_t off, uint64_t len, arca_error *err)
+{
+	if (!s->get)
+		return unsupported(s, "get", err);
+	return s->get(s, out, key, off, len, err);
+}
+
+int arca_store_stat(arca_store *s, const char *key, arca_store_info *st,
+	arca_error *err)
+{
+	if (!s->stat)
+		return unsupported(s, "stat", err);
+	return s->stat(s, key, st, err);
+}
+
+int arca_store_list(arca_store *s, const char *prefix, arca_store_list_cb cb,
+	void *payload, arca_error *err)
+{
+	if (!s->list)
+		return unsupported(s, "list", err);
+	return s->list(s, prefix, cb, payload, err);
+}
+
+int arca_store_del(arca_store *s, const char *key, arca_error *err)
+{
+	if (!s->del)
+		return unsupported(s, "del", err);
+	return s->del(s, key, err);
+}
+
+int arca_store_flush(arca_store *s, arca_error *err)
+{
+	return s->flush ? s->flush(s, err) : 0;
+}
