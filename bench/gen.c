@@ -99,12 +99,6 @@ static inline uint64_t rnext(struct rng *r)
 	return mix64(r->s);
 }
 
-/* Uniform in [0, n) for small n; the bias is irrelevant here. */
-static inline uint32_t rbelow(struct rng *r, uint32_t n)
-{
-	return (uint32_t)(((rnext(r) >> 32) * n) >> 32);
-}
-
 static struct rng rseed(unsigned stream, uint64_t index)
 {
 	struct rng r;
@@ -653,9 +647,10 @@ static void gen_content(char *buf, size_t n, enum kind kind, struct rng *r,
 		else if (header)
 			p = PUTS(p, "\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
 		while (p < end) {
+			/* Little-endian on every host; one store on x86. */
 			x = rnext(r);
-			memcpy(p, &x, 8);
-			p += 8;
+			for (j = 0; j < 8; j++)
+				*p++ = (char)(unsigned char)(x >> (8 * j));
 		}
 		return;
 	case K_CSV:
@@ -784,6 +779,20 @@ static void dirlist_add(struct dirlist *l, const char *path)
 	l->v[l->n++] = xstrdup(path);
 }
 
+/* Gives every directory in l the times t, then frees l. */
+static void dirlist_stamp(struct dirlist *l, time_t t)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		set_times(-1, l->v[i], t);
+		free(l->v[i]);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
 /* Creates path if missing; returns 1 if it created it. */
 static int mkdir_one(const char *path)
 {
@@ -893,7 +902,7 @@ static double now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void gen_v1(const char *dir, double scale)
@@ -903,7 +912,6 @@ static void gen_v1(const char *dir, double scale)
 	char path[PATH_MAX];
 	char *buf = xmalloc(FILE_MAX + 4096);
 	double t0 = now();
-	size_t k;
 	int fd;
 
 	if (mkdir(dir, 0755) < 0) {
@@ -929,8 +937,7 @@ static void gen_v1(const char *dir, double scale)
 		bytes += write_file(dir, i, buf, &touched, 1, T_V1, path,
 				    sizeof(path));
 
-	for (k = 0; k < touched.n; k++)
-		set_times(-1, touched.v[k], T_V1);
+	dirlist_stamp(&touched, T_V1);
 	printf("v1: %llu records, %llu files, %llu bytes in %.2f s\n",
 	       (unsigned long long)nrec, (unsigned long long)nf + 1,
 	       (unsigned long long)bytes, now() - t0);
@@ -988,7 +995,6 @@ static void gen_v2(const char *dir, double scale, const char *changes)
 	struct finfo f;
 	struct stat st;
 	off_t size;
-	size_t j;
 	int fd;
 
 	/* Check the whole tree before changing anything. */
@@ -1067,8 +1073,7 @@ static void gen_v2(const char *dir, double scale, const char *changes)
 			fprintf(log, "add %s\n", path + strlen(dir) + 1);
 	}
 
-	for (j = 0; j < touched.n; j++)
-		set_times(-1, touched.v[j], T_V2);
+	dirlist_stamp(&touched, T_V2);
 	if (log && (ferror(log) | fclose(log)))
 		die("write %s: %s", changes, strerror(errno));
 	printf("v2: %llu records appended, %llu files modified, %llu added, "

@@ -20,8 +20,8 @@ usage() {
 usage: bench/run.sh [options]
   --scale F     dataset scale (1 = about 2 GiB; 0.01 for a quick trial)
   --work DIR    scratch directory (default /tmp/arca-bench); the script
-                only creates and deletes data, repo-*, restore and *.txt
-                files inside it
+                only creates and deletes data, repo-*, cache-*, borg-base,
+                restore, bench.log and *.txt files inside it
   --arca PATH   arca binary (default build/arca)
   --gen PATH    arca-bench-gen (default: next to arca, else from PATH)
   --out FILE    report (default docs/performance.md)
@@ -56,7 +56,7 @@ awk -v s="$scale" 'BEGIN { exit !(s + 0 > 0 && s ~ /^[0-9.eE+-]+$/) }' ||
 # ------------------------------------------------------------ requirements
 
 missing=
-for t in restic borg zstd tar awk du find sort sha256sum; do
+for t in restic borg zstd tar awk du find sort cksum; do
 	command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
 done
 [ -x /usr/bin/time ] || missing="$missing /usr/bin/time(package time)"
@@ -169,10 +169,11 @@ dusize() {
 	du -sb "$1" | awk '{ print $1 }'
 }
 
-# manifest DIR: one "sha256  path" line per file, paths relative to DIR.
+# manifest DIR: one "crc size path" line per file (cksum), paths relative
+# to DIR; enough to catch a wrong restore, and fast.
 manifest() {
 	(cd "$1" && find . -type f -print0 | LC_ALL=C sort -z |
-		xargs -0 -r sha256sum)
+		xargs -0 -r cksum)
 }
 
 # check_restore TOOL: compares what landed in $restore with the v1 tree.
@@ -249,6 +250,8 @@ for t in $tools; do
 		;;
 	restic)
 		run restic -r "$r" init
+		val[restic:repover]=$(restic -r "$r" cat config |
+			sed -n 's/.*"version": *\([0-9]*\).*/\1/p')
 		measure restic:init1 restic -r "$r" backup --tag v1 "$data"
 		measure restic:snap2 restic -r "$r" backup --tag v1again \
 			"$data"
@@ -318,7 +321,6 @@ for t in $tools; do
 		measure restic:verify restic -r "$r" check --read-data
 		measure restic:restore restic -r "$r" restore latest \
 			--tag v1 --target "$restore"
-		run restic -r "$r" cat config
 		;;
 	borg)
 		measure borg:snapv2 borg create --compression zstd,3 \
@@ -343,6 +345,7 @@ t_total=$(($(date +%s) - t_start))
 # ------------------------------------------------------------------ report
 
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+cpu=${cpu:-unknown}
 sha_ni=no
 grep -qw sha_ni /proc/cpuinfo && sha_ni=yes
 mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
@@ -524,9 +527,9 @@ unchanged; v2 is applied; then every tool snapshots v2, verifies its
 repository and restores the v1 snapshot into an empty directory.
 
 - arca: \`init\`, \`snapshot --json\`, \`verify\`, \`restore\`.
-- restic: \`init\` (default repository version, compression auto),
-  \`backup\`, \`check --read-data\`, \`restore --target\`.  It uses all
-  CPUs.
+- restic: \`init\` (repository version ${val[restic:repover]:-?},
+  compression auto), \`backup\`, \`check --read-data\`,
+  \`restore --target\`.  It uses all CPUs.
 - borg: \`init --encryption=none\`, \`create --compression zstd,3\`,
   \`check --verify-data\`, \`extract\`.
 - tar | zstd: \`tar -cf - data | zstd -T2 -3\` and
@@ -539,8 +542,8 @@ second as reported by \`/usr/bin/time -f '%e %M'\` (0.01 s resolution).
 (appended JSONL bytes, modified and added files), each piece compressed
 with \`zstd -3\`.  Peak RSS is the largest of all steps of a tool (for a
 pipeline, its largest process).  Every restore is compared with the v1
-tree (SHA-256 of every file).  The full log is \`bench.log\` in the work
-directory.
+tree (size and CRC of every file, by \`cksum\`).  The full log is
+\`bench.log\` in the work directory.
 
 EOF
 	facts | awk -v tools="$tools" -v skip_arca="$skip_arca" "$report_awk"

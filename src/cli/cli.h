@@ -84,6 +84,15 @@ const char *cli_size(char buf[32], uint64_t bytes);
 /* Short id: first 12 hex digits of id. */
 const char *cli_short_id(char buf[16], const arca_id *id);
 
+/*
+ * Resolves a "SNAPSHOT[:PATH]" argument: SNAPSHOT is an id, a unique
+ * prefix, "latest" or "latest@DATASET"; *subpath points into arg after
+ * the ':' ("" when none). Returns -1 on success, else prints the error
+ * and returns the exit code.
+ */
+int cli_snapshot_arg(arca_cli *cli, const char *arg, arca_id *id,
+	const char **subpath);
+
 /* Writes a JSON text followed by a newline to stdout. */
 void cli_json_print(const char *text);
 

@@ -104,3 +104,26 @@ void cli_json_print(const char *text)
 	fputs(text, stdout);
 	fputc('\n', stdout);
 }
+
+int cli_snapshot_arg(arca_cli *cli, const char *arg, arca_id *id,
+	const char **subpath)
+{
+	arca_error err = ARCA_ERROR_INIT;
+	const char *colon = strchr(arg, ':');
+	char snap[128];
+	int rc;
+
+	/* "sha256:<hex>" has a colon of its own. */
+	if (colon && !strncmp(arg, ARCA_ID_PREFIX, 7))
+		colon = strchr(arg + 7, ':');
+	if ((colon ? (size_t)(colon - arg) : strlen(arg)) >= sizeof(snap))
+		return cli_usage_error(cli, "'%s' is not a snapshot", arg);
+	snprintf(snap, sizeof(snap), "%.*s",
+		(int)(colon ? colon - arg : (long)strlen(arg)), arg);
+	*subpath = colon ? colon + 1 : "";
+	while (**subpath == '/')
+		(*subpath)++;
+	if ((rc = arca_snapshot_resolve(id, cli->repo, snap, &err)) < 0)
+		return cli_fail(cli, rc, &err);
+	return -1;
+}

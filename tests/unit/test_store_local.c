@@ -281,7 +281,7 @@ static void test_store_local__open_url(void **state)
 	assert_string_equal(s->local_path(s), real);
 	arca_store_free(s);
 
-	snprintf(url, sizeof(url), "file://localhost%s", f->dir);
+	snprintf(url, sizeof(url), "FILE://localhost%s", f->dir);
 	assert_int_equal(arca_store_open(&s, url, 0, &err), 0);
 	check_str(s, "config", "via path");
 	arca_store_free(s);
@@ -295,6 +295,10 @@ static void test_store_local__open_url(void **state)
 		ARCA_EINVALID);
 	assert_string_equal(err.msg, "unsupported store URL scheme 's3'");
 	assert_int_equal(arca_store_open(&s, "file://", 0, &err),
+		ARCA_EINVALID);
+	assert_int_equal(arca_store_open(&s, "file://host/srv/repo", 0, &err),
+		ARCA_EINVALID);
+	assert_int_equal(arca_store_open(&s, "S3://b/p", 0, &err),
 		ARCA_EINVALID);
 	assert_int_equal(arca_store_open(&s, "", 0, &err), ARCA_EINVALID);
 	assert_null(s);

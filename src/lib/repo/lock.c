@@ -97,7 +97,7 @@ struct scan_ctx {
 	char holder[512];
 };
 
-static int scan_entry(const char *key, const arca_store_stat *st,
+static int scan_entry(const char *key, const arca_store_info *st,
 	void *payload)
 {
 	struct scan_ctx *c = payload;

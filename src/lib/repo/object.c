@@ -62,31 +62,35 @@ static int corrupt(arca_error *err, const arca_id *id, const char *why)
 int arca_repo__object_decode(arca_buf *out, const void *frame, size_t len,
 	const arca_id *id, void *dctx, arca_error *err)
 {
-	ZSTD_frameHeader h;
+	const unsigned char *f = frame;
+	unsigned long long size;
 	ZSTD_DCtx *d;
 	arca_id got;
 	size_t n;
 	int rc = 0;
 
-	if (ZSTD_getFrameHeader(&h, frame, len) != 0)
+	/* RFC 8878: 4-byte magic, then the frame header descriptor, whose
+	 * bit 2 is the content checksum flag. */
+	if (len < 5 ||
+		f[0] != 0x28 || f[1] != 0xb5 || f[2] != 0x2f || f[3] != 0xfd)
 		return corrupt(err, id, "not a zstd frame");
-	if (!h.checksumFlag)
+	if (!(f[4] & 0x04))
 		return corrupt(err, id, "zstd frame has no content checksum");
-	if (h.frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN ||
-		h.frameContentSize == ZSTD_CONTENTSIZE_ERROR ||
-		h.frameContentSize > (1ull << 34))
+	size = ZSTD_getFrameContentSize(frame, len);
+	if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR ||
+		size > (1ull << 34))
 		return corrupt(err, id, "zstd frame has no valid content size");
 	if (ZSTD_findFrameCompressedSize(frame, len) != len)
 		return corrupt(err, id, "trailing or missing bytes after frame");
 	arca_buf_clear(out);
-	if (arca_buf_grow(out, (size_t)h.frameContentSize) < 0)
+	if (arca_buf_grow(out, (size_t)size) < 0)
 		return arca_error_set(err, ARCA_ERROR, "out of memory");
 	d = dctx ? dctx : ZSTD_createDCtx();
 	if (!d)
 		return arca_error_set(err, ARCA_ERROR, "out of memory");
-	n = ZSTD_decompressDCtx(d, out->data, (size_t)h.frameContentSize,
+	n = ZSTD_decompressDCtx(d, out->data, (size_t)size,
 		frame, len);
-	if (ZSTD_isError(n) || n != h.frameContentSize) {
+	if (ZSTD_isError(n) || n != size) {
 		rc = corrupt(err, id, ZSTD_isError(n) ? ZSTD_getErrorName(n) :
 			"content size mismatch");
 		goto done;
@@ -134,9 +138,8 @@ int arca_repo__object_exists(arca_repo *r, const arca_id *id,
 	return 1;
 }
 
-/* Claims id for writing: 1 if we must write it, 0 if it exists or
- * another thread of this handle is writing it. */
-static int claim(arca_repo *r, const arca_id *id, arca_error *err)
+int arca_repo__object_claim(arca_repo *r, const arca_id *id,
+	arca_error *err)
 {
 	char key[ARCA_KEY_MAX];
 	int rc;
@@ -157,32 +160,41 @@ static int claim(arca_repo *r, const arca_id *id, arca_error *err)
 	return rc;
 }
 
+int arca_repo__object_write(arca_repo *r, uint64_t *stored_size,
+	const arca_id *id, const void *data, size_t len, unsigned flags,
+	void *cctx, arca_buf *frame, arca_error *err)
+{
+	char key[ARCA_KEY_MAX];
+	int rc;
+
+	arca_repo__object_key(key, id);
+	if ((rc = arca_repo__object_encode(frame, data, len, r->zstd_level,
+		cctx, err)) < 0)
+		return rc;
+	if ((rc = arca_store_put(r->store, key, frame->data, frame->len,
+		flags, err)) < 0)
+		return rc;
+	*stored_size = frame->len;
+	return 0;
+}
+
 int arca_repo__object_put_id(arca_repo *r, arca_put_result *res,
 	const arca_id *id, const void *data, size_t len, unsigned flags,
 	void *cctx, arca_error *err)
 {
 	arca_buf frame = ARCA_BUF_INIT;
-	char key[ARCA_KEY_MAX];
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	res->id = *id;
-	if ((rc = claim(r, id, err)) <= 0)
-		return rc;
-	arca_repo__object_key(key, id);
-	if ((rc = arca_repo__object_encode(&frame, data, len, r->zstd_level,
-		cctx, err)) < 0)
-		goto done;
 	/* On failure the id stays claimed: callers abandon the run, and
 	 * nothing may name an object of a failed run. */
-	if ((rc = arca_store_put(r->store, key, frame.data, frame.len, flags,
-		err)) < 0)
-		goto done;
-	res->stored = 1;
-	res->stored_size = frame.len;
-done:
+	if ((rc = arca_repo__object_claim(r, id, err)) > 0 &&
+		(rc = arca_repo__object_write(r, &res->stored_size, id, data,
+			len, flags, cctx, &frame, err)) == 0)
+		res->stored = 1;
 	arca_buf_dispose(&frame);
-	return rc;
+	return rc < 0 ? rc : 0;
 }
 
 int arca_repo__object_put(arca_repo *r, arca_put_result *res,

@@ -56,7 +56,7 @@ struct list_ctx {
 	void *payload;
 };
 
-static int record_entry(const char *key, const arca_store_stat *st,
+static int record_entry(const char *key, const arca_store_info *st,
 	void *payload)
 {
 	struct list_ctx *c = payload;
@@ -124,7 +124,7 @@ struct resolve_ctx {
 	int count;
 };
 
-static int resolve_entry(const char *key, const arca_store_stat *st,
+static int resolve_entry(const char *key, const arca_store_info *st,
 	void *payload)
 {
 	struct resolve_ctx *c = payload;

@@ -62,6 +62,19 @@ int arca_repo__object_put_id(arca_repo *r, arca_put_result *res,
 	const arca_id *id, const void *data, size_t len, unsigned flags,
 	void *cctx, arca_error *err);
 
+/*
+ * The two halves of a put, for pipelines that hash in one thread and
+ * compress in others. claim: 1 if the caller must write id (it is now
+ * marked as being written by this handle), 0 if it exists or is being
+ * written already. write: encodes into frame (a reusable buffer) and
+ * stores it; *stored_size gets the stored bytes.
+ */
+int arca_repo__object_claim(arca_repo *r, const arca_id *id,
+	arca_error *err);
+int arca_repo__object_write(arca_repo *r, uint64_t *stored_size,
+	const arca_id *id, const void *data, size_t len, unsigned flags,
+	void *cctx, arca_buf *frame, arca_error *err);
+
 /* 1 if the object exists (or is being written by this handle), 0 if
  * not, <0 on error. */
 int arca_repo__object_exists(arca_repo *r, const arca_id *id,

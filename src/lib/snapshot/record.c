@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "repo/repo.h"
+#include "arca/snapshot.h"
 #include "util/json.h"
 #include "util/sys.h"
 

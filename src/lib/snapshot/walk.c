@@ -132,6 +132,8 @@ struct diff {
 	arca_error *err;
 };
 
+static int diff_trees(struct diff *d, const arca_id *a, const arca_id *b);
+
 struct shim {
 	struct diff *d;
 	arca_change ch;

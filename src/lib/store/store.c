@@ -3,26 +3,16 @@
  * vtable. A new store is one more row in the scheme table below.
  */
 #include <string.h>
+#include <strings.h>
 #include "store/store.h"
 
 typedef int (*store_ctor)(arca_store **out, const char *location,
 	int create, arca_error *err);
 
-static int open_file_url(arca_store **out, const char *location,
-	int create, arca_error *err);
-
-/* URL schemes, by the name before "://". A plain path means "file". */
-static const struct {
-	const char *scheme;
-	store_ctor ctor;
-} schemes[] = {
-	{ "file", open_file_url },
-};
-
 /*
- * file://PATH, where PATH is what follows "//" ("file:///srv/repo" is
- * /srv/repo). An empty authority or "localhost" is accepted, as RFC 8089
- * allows; any other host is refused. No percent-decoding is done.
+ * file://PATH: "file:///srv/repo" is /srv/repo. The authority may be
+ * empty or "localhost" (RFC 8089); anything else before the path is a
+ * host, which is refused. No percent-decoding is done.
  */
 static int open_file_url(arca_store **out, const char *location,
 	int create, arca_error *err)
@@ -31,11 +21,21 @@ static int open_file_url(arca_store **out, const char *location,
 
 	if (!strncmp(path, "localhost/", strlen("localhost/")))
 		path += strlen("localhost");
-	if (!*path)
+	if (*path != '/')
 		return arca_error_set(err, ARCA_EINVALID,
-			"invalid store URL 'file://%s': empty path", location);
+			"invalid store URL 'file://%s': expected file:///PATH",
+			location);
 	return arca_store_local_new(out, path, create, err);
 }
+
+/* URL schemes, by the name before "://" (in any case). A plain path
+ * means "file". */
+static const struct {
+	const char *scheme;
+	store_ctor ctor;
+} schemes[] = {
+	{ "file", open_file_url },
+};
 
 /* Length of the RFC 3986 scheme url starts with, if "://" follows it. */
 static size_t scheme_len(const char *url)
@@ -65,7 +65,7 @@ int arca_store_open(arca_store **out, const char *url, int create,
 		return arca_store_local_new(out, url, create, err);
 	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
 		if (strlen(schemes[i].scheme) == n &&
-		    !strncmp(schemes[i].scheme, url, n))
+		    !strncasecmp(schemes[i].scheme, url, n))
 			return schemes[i].ctor(out, url + n + 3, create, err);
 	}
 	return arca_error_set(err, ARCA_EINVALID,

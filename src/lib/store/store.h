@@ -19,10 +19,10 @@
 
 typedef struct arca_store arca_store;
 
-typedef struct arca_store_stat {
+typedef struct arca_store_info {
 	uint64_t size;
 	int64_t mtime_ns; /* last modification, ns since the epoch */
-} arca_store_stat;
+} arca_store_info;
 
 /* put flags */
 enum {
@@ -40,7 +40,7 @@ enum {
 
 /* Called once per key found by list; a nonzero return stops the listing
  * and becomes list's return value. */
-typedef int (*arca_store_list_cb)(const char *key, const arca_store_stat *st,
+typedef int (*arca_store_list_cb)(const char *key, const arca_store_info *st,
 	void *payload);
 
 struct arca_store {
@@ -59,7 +59,7 @@ struct arca_store {
 	int (*get)(arca_store *s, arca_buf *out, const char *key,
 		uint64_t off, uint64_t len, arca_error *err);
 	/* ARCA_ENOTFOUND if the key does not exist; st may be NULL. */
-	int (*stat)(arca_store *s, const char *key, arca_store_stat *st,
+	int (*stat)(arca_store *s, const char *key, arca_store_info *st,
 		arca_error *err);
 	/* Calls cb for every key starting with prefix (a "dir/" prefix lists
 	 * recursively), in no particular order. */
@@ -97,7 +97,7 @@ int arca_store_put(arca_store *s, const char *key, const void *data,
 	size_t len, unsigned flags, arca_error *err);
 int arca_store_get(arca_store *s, arca_buf *out, const char *key,
 	uint64_t off, uint64_t len, arca_error *err);
-int arca_store_stat(arca_store *s, const char *key, arca_store_stat *st,
+int arca_store_stat(arca_store *s, const char *key, arca_store_info *st,
 	arca_error *err);
 int arca_store_list(arca_store *s, const char *prefix, arca_store_list_cb cb,
 	void *payload, arca_error *err);

@@ -74,7 +74,8 @@ static const char *bad_key(const char *key, size_t len)
 		if ((n == 1 && p[0] == '.') ||
 		    (n == 2 && p[0] == '.' && p[1] == '.'))
 			return "'.' or '..' path component";
-		if (n >= TMP_PREFIX_LEN && !memcmp(p, TMP_PREFIX, TMP_PREFIX_LEN))
+		if (n >= TMP_PREFIX_LEN &&
+		    !memcmp(p, TMP_PREFIX, TMP_PREFIX_LEN))
 			return "name reserved for temp files";
 	}
 	return NULL;
@@ -101,8 +102,8 @@ static int not_found(const char *key, arca_error *err)
 static int io_error(local_store *ls, const char *what, const char *rel,
 	int errnum, arca_error *err)
 {
-	return arca_error_set_errno(err, ARCA_ERROR, errnum, "cannot %s '%s%s%s'",
-		what, ls->root, *rel ? "/" : "", rel);
+	return arca_error_set_errno(err, ARCA_ERROR, errnum,
+		"cannot %s '%s%s%s'", what, ls->root, *rel ? "/" : "", rel);
 }
 
 static int is_missing(int errnum)
@@ -161,7 +162,8 @@ static int make_dirs(local_store *ls, const char *key, arca_error *err)
 		dir[n] = '\0';
 		/* EEXIST: made before, or by a concurrent put. */
 		if (mkdirat(ls->dirfd, dir, 0777) < 0 && errno != EEXIST)
-			return io_error(ls, "create directory", dir, errno, err);
+			return io_error(ls, "create directory", dir, errno,
+				err);
 	}
 	return 0;
 }
@@ -261,7 +263,8 @@ static int publish_exclusive(local_store *ls, const char *tmp,
 	e = errno;
 	if (e == EPERM || e == EOPNOTSUPP || e == ENOSYS) {
 		/* No hard links here (FAT, some network filesystems). */
-		if (!renameat2(ls->dirfd, tmp, ls->dirfd, key, RENAME_NOREPLACE))
+		if (!renameat2(ls->dirfd, tmp, ls->dirfd, key,
+				RENAME_NOREPLACE))
 			return 0;
 		e = errno;
 	}
@@ -621,7 +624,7 @@ static int sync_published(local_store *ls, const staged *list, size_t n,
 		slash = strrchr(list[i].key, '/');
 		if (prev && slash && (size_t)(slash - list[i].key) == dlen &&
 		    !memcmp(prev, list[i].key, dlen))
-			continue; /* same directory as the previous (sorted) key */
+			continue; /* same directory as the previous key */
 		prev = list[i].key;
 		dlen = slash ? (size_t)(slash - prev) : 0;
 		if ((rc = sync_parents(ls, list[i].key, 1, err)) < 0)

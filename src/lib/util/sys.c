@@ -27,10 +27,13 @@ void arca_time_format(char out[ARCA_TIME_STRSZ], int64_t ns)
 		frac += 1000000000;
 		s--;
 	}
+	char tmp[96];
+
 	gmtime_r(&s, &tm);
-	snprintf(out, ARCA_TIME_STRSZ, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ",
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ",
 		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		tm.tm_min, tm.tm_sec, frac);
+	snprintf(out, ARCA_TIME_STRSZ, "%.31s", tmp);
 }
 
 int arca_time_parse(int64_t *ns, const char *s)

@@ -501,7 +501,8 @@ static void *put_worker(void *arg)
 	shared_value(shared);
 	pthread_barrier_wait(w->start);
 	for (int j = 0; j < PER_THREAD; j++) {
-		snprintf(key, sizeof(key), "c/t%d/%02x/k%03d", w->id, j % 16, j);
+		snprintf(key, sizeof(key), "c/t%d/%02x/k%03d", w->id, j % 16,
+			j);
 		len = worker_value(data, w->id, j);
 		if (arca_store_put(w->s, key, data, len, 0, &err))
 			worker_fail(w, "put", key, &err);
@@ -568,6 +569,48 @@ static void test_concurrent_put(void **state)
 	check_value(s, "c/shared", data, sizeof(data));
 }
 
+static void *defer_worker(void *arg)
+{
+	worker *w = arg;
+	unsigned char data[4096];
+	arca_error err;
+	char key[64];
+	size_t len;
+
+	pthread_barrier_wait(w->start);
+	for (int j = 0; j < PER_THREAD; j++) {
+		snprintf(key, sizeof(key), "d/%02x/t%dk%03d", j % 16, w->id, j);
+		len = worker_value(data, w->id, j);
+		if (arca_store_put(w->s, key, data, len, ARCA_STORE_PUT_DEFER,
+				&err))
+			worker_fail(w, "put", key, &err);
+	}
+	return NULL;
+}
+
+/* Deferred puts from several threads, one flush for all of them. */
+static void test_concurrent_defer(void **state)
+{
+	arca_store *s = store_of(state);
+	arca_error err = ARCA_ERROR_INIT;
+	unsigned char data[4096];
+	worker w[THREADS];
+	char key[64];
+	size_t len;
+
+	run_workers(s, defer_worker, w);
+	if (arca_store_flush(s, &err))
+		fail_msg("flush: %s", err.msg);
+	for (int i = 0; i < THREADS; i++) {
+		for (int j = 0; j < PER_THREAD; j++) {
+			snprintf(key, sizeof(key), "d/%02x/t%dk%03d", j % 16, i,
+				j);
+			len = worker_value(data, i, j);
+			check_value(s, key, data, len);
+		}
+	}
+}
+
 static void *exclusive_worker(void *arg)
 {
 	worker *w = arg;
@@ -627,6 +670,7 @@ int store_suite_run(const char *group_name, store_suite_factory make,
 		{ "defer_flush", test_defer_flush },
 		{ "invalid_keys", test_invalid_keys },
 		{ "concurrent_put", test_concurrent_put },
+		{ "concurrent_defer", test_concurrent_defer },
 		{ "concurrent_exclusive", test_concurrent_exclusive },
 	};
 	enum { N = sizeof(cases) / sizeof(cases[0]) };
