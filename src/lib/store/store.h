@@ -34,6 +34,9 @@ enum {
 	 * not become visible with partial or non-durable content, so a store
 	 * may stage the data and publish it only at flush(). Used for bulk
 	 * object writes; a record naming such keys is written after flush().
+	 * Until then get/stat/list need not see the key (repo/ tracks ids it
+	 * has queued). With ARCA_STORE_PUT_EXCLUSIVE, exclusive wins: the put
+	 * is atomic and durable at once.
 	 */
 	ARCA_STORE_PUT_DEFER = 1 << 1
 };
@@ -46,8 +49,8 @@ typedef int (*arca_store_list_cb)(const char *key, const arca_store_info *st,
 struct arca_store {
 	unsigned version; /* ARCA_STORE_VERSION */
 	const char *url;  /* canonical location, no credentials */
-	/* Seconds to wait between creating a lock and re-checking: 0 for
-	 * strongly consistent stores. */
+	/* Milliseconds to wait between creating a lock and re-checking: 0
+	 * for strongly consistent stores. */
 	unsigned lock_settle_ms;
 
 	/* Writes the whole value for key atomically (no reader ever sees a

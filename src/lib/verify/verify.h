@@ -51,8 +51,8 @@ arca_vobj *arca_verify__obj(arca_verify_run *v, const arca_id *id);
 
 /*
  * Reports one finding through opts->finding and counts it. object,
- * snapshot and path may be NULL. Returns 0, or the callback's nonzero
- * return, which stops the run.
+ * snapshot and path may be NULL. Returns 0, or a negative code that
+ * stops the run: the callback's nonzero return (ARCA_ERROR if positive).
  */
 int arca_verify__report(arca_verify_run *v, arca_finding_id fid,
 	const char *object, const char *snapshot, const char *path,
