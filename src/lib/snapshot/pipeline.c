@@ -86,7 +86,7 @@ int arca_pipeline_new(arca_pipeline **out, arca_repo *r, int threads,
 	p->nthreads = threads < 1 ? 1 : threads;
 	/* Enough buffers to keep every worker busy while the walker fills
 	 * the next ones. */
-	p->nbuf = (size_t)p->nthreads * 2 + 1;
+	p->nbuf = (size_t)p->nthreads * 4 + 2;
 	p->bufsize = bufsize;
 	p->free_bufs = calloc(p->nbuf, sizeof(*p->free_bufs));
 	p->jobs = calloc(p->nbuf, sizeof(*p->jobs));

@@ -427,7 +427,11 @@ static int open_archive(tar *t, int fd)
 {
 	if (!(t->a = archive_write_new()))
 		return arca_error_set(t->err, ARCA_ERROR, "out of memory");
-	if (archive_write_set_format_pax_restricted(t->a) != ARCHIVE_OK ||
+	/* Full pax, not pax_restricted: the restricted writer drops the
+	 * nanoseconds of mtimes unless some other field needs a pax header.
+	 * Entries with whole-second mtimes and short ASCII names still get
+	 * plain ustar headers. */
+	if (archive_write_set_format_pax(t->a) != ARCHIVE_OK ||
 		archive_write_add_filter_none(t->a) != ARCHIVE_OK ||
 		archive_write_open_fd(t->a, fd) != ARCHIVE_OK)
 		return arch_fail(t, "cannot start", "");

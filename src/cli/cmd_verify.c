@@ -1,0 +1,218 @@
+/* arca verify: check every object and reference, report like git fsck. */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "cli.h"
+
+struct verify_opts {
+	int read_data, no_read_data, threads;
+};
+
+static const arca_cli_opt opts[] = {
+	{ "read-data", 0, OPT_FLAG, offsetof(struct verify_opts, read_data),
+	  NULL, "read and re-hash every object (the default)" },
+	{ "no-read-data", 0, OPT_FLAG,
+	  offsetof(struct verify_opts, no_read_data), NULL,
+	  "only check that every named object exists" },
+	{ "threads", 0, OPT_INT, offsetof(struct verify_opts, threads), "N",
+	  "hashing threads (default: one per CPU)" },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+
+const arca_cli_spec cmd_verify_spec = {
+	"[--read-data|--no-read-data] [--threads N]",
+	"Checks the repository the way git fsck does: every object is read,\n"
+	"decompressed and hashed against its id (--no-read-data: only listed),\n"
+	"every snapshot record is walked down to each file's chunks, and every\n"
+	"ref must name a record. Findings go to stdout, one per line:\n"
+	"SEVERITY FINDING OBJECT [snapshot ID] [path 'PATH']: MESSAGE\n"
+	"(with --json one object per finding, then a summary object). INFO\n"
+	"findings are shown with -v. Exit status 3 when there is any ERROR.",
+	opts, sizeof(struct verify_opts), 0, 0
+};
+
+/* Appends s quoted for one line: \\, \' and control bytes as \xNN; with
+ * high, bytes >= 0x80 too (for text that is not valid UTF-8). */
+static void quote(FILE *f, const char *s, int high)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++) {
+		if (*p == '\\' || *p == '\'')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f || (high && *p >= 0x80))
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+}
+
+/* s as a JSON string; escaped when it is not valid UTF-8. */
+static json_t *json_text(const char *s)
+{
+	json_t *j;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!s)
+		return json_null();
+	if ((j = json_string(s)))
+		return j;
+	if (!(f = open_memstream(&buf, &len)))
+		return json_null();
+	quote(f, s, 1);
+	fclose(f);
+	j = json_string(buf);
+	free(buf);
+	return j ? j : json_null();
+}
+
+static void print_json_finding(const arca_finding *f)
+{
+	json_t *j = json_object();
+	char *text;
+
+	json_object_set_new(j, "type", json_string("finding"));
+	json_object_set_new(j, "severity", json_string(f->severity ==
+		ARCA_SEV_ERROR ? "ERROR" : f->severity == ARCA_SEV_WARNING ?
+		"WARNING" : "INFO"));
+	json_object_set_new(j, "finding", json_string(f->name));
+	json_object_set_new(j, "object", json_text(f->object));
+	json_object_set_new(j, "snapshot", json_text(f->snapshot));
+	json_object_set_new(j, "path", json_text(f->path));
+	json_object_set_new(j, "message", json_text(f->message));
+	text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	if (text)
+		cli_json_print(text);
+	free(text);
+	json_decref(j);
+}
+
+static const char *sev_name(arca_severity s)
+{
+	return s == ARCA_SEV_ERROR ? "ERROR" : s == ARCA_SEV_WARNING ?
+		"WARNING" : "INFO";
+}
+
+static int finding_cb(const arca_finding *f, void *payload)
+{
+	arca_cli *cli = payload;
+
+	if (f->severity == ARCA_SEV_INFO && !cli->verbose)
+		return 0;
+	cli_progress_done(cli);
+	if (cli->json) {
+		print_json_finding(f);
+		return 0;
+	}
+	printf("%s %s ", sev_name(f->severity), f->name);
+	quote(stdout, f->object ? f->object : "-", 0);
+	if (f->snapshot)
+		printf(" snapshot %s", f->snapshot);
+	if (f->path) {
+		fputs(" path '", stdout);
+		quote(stdout, f->path, 0);
+		fputc('\'', stdout);
+	}
+	fputs(": ", stdout);
+	quote(stdout, f->message, 0);
+	fputc('\n', stdout);
+	return 0;
+}
+
+static void progress_cb(uint64_t objects, uint64_t bytes, void *payload)
+{
+	cli_progress(payload, "objects", objects, bytes);
+}
+
+static void print_json_summary(const arca_verify_stats *st, int read_data)
+{
+	json_t *j;
+	char *text;
+
+	j = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+		"s:I, s:b}", "type", "summary", "read_data", read_data,
+		"objects", (json_int_t)st->objects,
+		"stored_bytes", (json_int_t)st->stored_bytes,
+		"content_bytes", (json_int_t)st->content_bytes,
+		"snapshots", (json_int_t)st->snapshots,
+		"trees", (json_int_t)st->trees,
+		"files", (json_int_t)st->files,
+		"errors", (json_int_t)st->findings[ARCA_SEV_ERROR],
+		"warnings", (json_int_t)st->findings[ARCA_SEV_WARNING],
+		"info", (json_int_t)st->findings[ARCA_SEV_INFO],
+		"ok", st->findings[ARCA_SEV_ERROR] == 0);
+	text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	if (text)
+		cli_json_print(text);
+	free(text);
+	json_decref(j);
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+static void print_summary(const arca_verify_stats *st, int read_data)
+{
+	uint64_t e = st->findings[ARCA_SEV_ERROR];
+	uint64_t w = st->findings[ARCA_SEV_WARNING];
+	uint64_t i = st->findings[ARCA_SEV_INFO];
+	double mib = 1024.0 * 1024.0;
+
+	printf("verified %llu %s (%.1f MiB stored, ",
+		(unsigned long long)st->objects,
+		plural(st->objects, "object", "objects"),
+		(double)st->stored_bytes / mib);
+	if (read_data)
+		printf("%.1f MiB content), ", (double)st->content_bytes / mib);
+	else
+		printf("content not read), ");
+	printf("%llu %s: ", (unsigned long long)st->snapshots,
+		plural(st->snapshots, "snapshot", "snapshots"));
+	if (e || w)
+		printf("%llu %s, %llu %s", (unsigned long long)e,
+			plural(e, "error", "errors"), (unsigned long long)w,
+			plural(w, "warning", "warnings"));
+	else
+		printf("no problems found");
+	if (i)
+		printf(" (%llu info)", (unsigned long long)i);
+	putchar('\n');
+}
+
+int cmd_verify(arca_cli *cli, void *optsp, int argc, char **argv)
+{
+	struct verify_opts *o = optsp;
+	arca_verify_opts vo = ARCA_VERIFY_OPTS_INIT;
+	arca_error err = ARCA_ERROR_INIT;
+	arca_verify_stats st;
+	int rc;
+
+	(void)argc;
+	(void)argv;
+	if (o->read_data && o->no_read_data)
+		return cli_usage_error(cli, "--read-data and --no-read-data "
+			"exclude each other");
+	if (o->threads < 0 || o->threads > 1024)
+		return cli_usage_error(cli, "--threads needs a number from 0 "
+			"to 1024, not %d", o->threads);
+	vo.read_data = !o->no_read_data;
+	vo.threads = o->threads;
+	vo.finding = finding_cb;
+	vo.progress = progress_cb;
+	vo.payload = cli;
+	memset(&st, 0, sizeof(st));
+	rc = arca_verify(&st, cli->repo, &vo, &err);
+	cli_progress_done(cli);
+	if (rc < 0 && rc != ARCA_EVERIFY)
+		return cli_fail(cli, rc, &err);
+	if (cli->json)
+		print_json_summary(&st, vo.read_data);
+	else if (!cli->quiet || rc < 0)
+		print_summary(&st, vo.read_data);
+	return cli_exit_code(rc);
+}
