@@ -23,23 +23,28 @@ static const arca_cli_opt opts[] = {
 const arca_cli_spec cmd_verify_spec = {
 	"[--read-data|--no-read-data] [--threads N]",
 	"Checks the repository the way git fsck does: every object is read,\n"
-	"decompressed and hashed against its id (--no-read-data: only listed),\n"
-	"every snapshot record is walked down to each file's chunks, and every\n"
-	"ref must name a record. Findings go to stdout, one per line:\n"
+	"decompressed and hashed against its id (--no-read-data: only\n"
+	"listed), every snapshot record is walked down to each file's chunks,\n"
+	"and every ref must name a record. Findings go to stdout, one a line:\n"
 	"SEVERITY FINDING OBJECT [snapshot ID] [path 'PATH']: MESSAGE\n"
 	"(with --json one object per finding, then a summary object). INFO\n"
 	"findings are shown with -v. Exit status 3 when there is any ERROR.",
 	opts, sizeof(struct verify_opts), 0, 0
 };
 
-/* Appends s quoted for one line: \\, \' and control bytes as \xNN; with
- * high, bytes >= 0x80 too (for text that is not valid UTF-8). */
-static void quote(FILE *f, const char *s, int high)
+enum {
+	Q_QUOTES = 1, /* also \\ and \' (text inside '...') */
+	Q_HIGH = 2    /* also bytes >= 0x80 (text that is not UTF-8) */
+};
+
+/* Writes s to f on one line: control bytes as \xNN, more as flags say. */
+static void quote(FILE *f, const char *s, int flags)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	int high = flags & Q_HIGH;
 
 	for (; *p; p++) {
-		if (*p == '\\' || *p == '\'')
+		if ((flags & Q_QUOTES) && (*p == '\\' || *p == '\''))
 			fprintf(f, "\\%c", *p);
 		else if (*p < 0x20 || *p == 0x7f || (high && *p >= 0x80))
 			fprintf(f, "\\x%02x", *p);
@@ -62,7 +67,7 @@ static json_t *json_text(const char *s)
 		return j;
 	if (!(f = open_memstream(&buf, &len)))
 		return json_null();
-	quote(f, s, 1);
+	quote(f, s, Q_QUOTES | Q_HIGH);
 	fclose(f);
 	j = json_string(buf);
 	free(buf);
@@ -113,7 +118,7 @@ static int finding_cb(const arca_finding *f, void *payload)
 		printf(" snapshot %s", f->snapshot);
 	if (f->path) {
 		fputs(" path '", stdout);
-		quote(stdout, f->path, 0);
+		quote(stdout, f->path, Q_QUOTES);
 		fputc('\'', stdout);
 	}
 	fputs(": ", stdout);

@@ -158,7 +158,7 @@ static const char deep_txt[] = "deep down\n";
  */
 static void make_sample(fx *f, sample *s)
 {
-	size_t sizes[3] = { 300001, 100000, 7 }, off = 0;
+	size_t sizes[3] = { 600001, 100000, 7 }, off = 0;
 	arca_node c[1], b[1], a[1], root[5];
 	arca_id tc, tb, ta, troot;
 
@@ -622,6 +622,30 @@ static void overwrite_object(fx *f, const arca_id *id, const char *other)
 	free(path);
 }
 
+/* 1 if path reads as a whole tar stream (all data and the end marker). */
+static int tar_is_complete(const char *path)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	char buf[65536];
+	la_ssize_t n;
+	int rc;
+
+	archive_read_support_format_tar(a);
+	if (archive_read_open_filename(a, path, 10240) != ARCHIVE_OK) {
+		archive_read_free(a);
+		return 0;
+	}
+	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
+			;
+		if (n < 0)
+			break;
+	}
+	archive_read_free(a);
+	return rc == ARCHIVE_EOF;
+}
+
 static void test_restore__corrupt_chunk(void **state)
 {
 	fx *f = *state;
@@ -655,6 +679,7 @@ static void test_restore__corrupt_chunk(void **state)
 		&err), ARCA_ECORRUPT);
 	assert_non_null(strstr(err.msg, hex));
 	close(fd);
+	assert_false(tar_is_complete(tarpath));
 	free(tarpath);
 	free(out);
 }
@@ -836,6 +861,7 @@ static void test_restore__tar(void **state)
 			fail_msg("tar: %s", err.msg);
 		close(fd);
 		check_tar(path, w, sizeof(w) / sizeof(w[0]));
+		assert_true(tar_is_complete(path));
 		assert_int_equal(st.files, 4);
 		assert_int_equal(st.dirs, 3);
 		assert_int_equal(st.symlinks, 1);

@@ -312,6 +312,7 @@ static void test_verify__flipped_byte(void **state)
 	for (int trial = 0; trial < 50; trial++) {
 		unsigned char rnd[16];
 		uint64_t pick, at;
+		size_t n;
 		char s[ARCA_ID_STRSZ], *p;
 		struct stat st;
 
@@ -324,10 +325,9 @@ static void test_verify__flipped_byte(void **state)
 		xor_byte(p, (off_t)at, 0xff);
 		verify(&r, f, 1, trial % 3);
 		str(&ids[pick % 8], s);
-		if (r.rc != ARCA_EVERIFY ||
-			count(&r, ARCA_FINDING_CORRUPT_OBJECT, s, NULL, NULL) == 0 ||
-			count(&r, ARCA_FINDING_CORRUPT_OBJECT, s, NULL, NULL) !=
-			count_sev(&r, ARCA_SEV_ERROR)) {
+		n = count(&r, ARCA_FINDING_CORRUPT_OBJECT, s, NULL, NULL);
+		if (r.rc != ARCA_EVERIFY || n == 0 ||
+			n != count_sev(&r, ARCA_SEV_ERROR)) {
 			print_message("trial %d: %s offset %llu\n", trial, s,
 				(unsigned long long)at);
 			dump(&r);
@@ -372,6 +372,34 @@ static void test_verify__corrupt_chunk_context(void **state)
 	verify(&r, f, 0, 0);
 	assert_int_equal(r.rc, 0);
 	assert_int_equal(r.n, 0);
+	free(p);
+	run_clear(&r);
+}
+
+/* A frame whose content size field claims gigabytes is reported from its
+ * block headers, without trying to allocate that much. */
+static void test_verify__lying_content_size(void **state)
+{
+	fix *f = *state;
+	run r = { .n = 0 };
+	char s[ARCA_ID_STRSZ], *p = object_file(f, &f->b);
+	unsigned char h[16];
+	size_t off;
+	int fd;
+
+	fd = open(p, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, h, sizeof(h)), sizeof(h));
+	close(fd);
+	/* B (70000 bytes) has a 4-byte content size field (RFC 8878). */
+	assert_int_equal(h[4] >> 6, 2);
+	off = 5 + !((h[4] >> 5) & 1) + (size_t[]){ 0, 1, 2, 4 }[h[4] & 3];
+	xor_byte(p, (off_t)(off + 3), 0xf0);
+	verify(&r, f, 1, 0);
+	str(&f->b, s);
+	assert_int_equal(r.rc, ARCA_EVERIFY);
+	assert_int_equal(count(&r, ARCA_FINDING_CORRUPT_OBJECT, s, "", ""), 1);
+	assert_non_null(strstr(r.v[0].message, "claims"));
 	free(p);
 	run_clear(&r);
 }
@@ -525,7 +553,8 @@ static void test_verify__bad_entry_name(void **state)
 		"ok\n'x"), 1);
 	for (size_t i = 0; i < r.n; i++)
 		if (r.v[i].path && !strcmp(r.v[i].path, "ok\n'x"))
-			assert_non_null(strstr(r.v[i].message, "'ok\\x0a\\'x'"));
+			assert_non_null(strstr(r.v[i].message,
+				"'ok\\x0a\\'x'"));
 	run_clear(&r);
 }
 
@@ -635,8 +664,8 @@ static void test_verify__stray_key(void **state)
 	write_file(f, "objects/zz/notes.txt", "hello");
 	arca_id_hex(hex, &f->a);
 	/* The right name under the wrong prefix directory. */
-	snprintf(key, sizeof(key), "objects/%s%.2s/%s",
-		hex[0] == '0' ? "1" : "0", hex + 1, hex);
+	snprintf(key, sizeof(key), "objects/%c%c/%s",
+		hex[0] == '0' ? '1' : '0', hex[1], hex);
 	write_file(f, key, "x");
 	write_file(f, "records/snapshot/nothex", "x");
 	verify(&r, f, 1, 0);
@@ -703,6 +732,7 @@ int main(void)
 		T(clean),
 		T(flipped_byte),
 		T(corrupt_chunk_context),
+		T(lying_content_size),
 		T(missing_chunk),
 		T(missing_chunk_two_snapshots),
 		T(missing_tree),

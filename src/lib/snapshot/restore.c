@@ -57,6 +57,9 @@ typedef struct pool {
 	pthread_cond_t offs;  /* offsets advanced, or failed */
 	item *q;
 	size_t cap, head, len, busy;
+	/* Threads waiting on each condition: signals only when someone
+	 * waits, which spares most futex calls. */
+	int idle, walker_waits, offs_waits;
 	int closing, failed;
 	arca_error err;       /* the first failure */
 	uint64_t files, bytes;
@@ -195,7 +198,8 @@ static void publish(pool *p, rfile *f, size_t idx, uint64_t size)
 		f->off[f->known + 1] = f->off[f->known] + f->len[f->known];
 		f->known++;
 	}
-	pthread_cond_broadcast(&p->offs);
+	if (p->offs_waits)
+		pthread_cond_broadcast(&p->offs);
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -204,8 +208,11 @@ static int wait_offset(pool *p, rfile *f, size_t idx, uint64_t *off)
 	int rc = 0;
 
 	pthread_mutex_lock(&p->mu);
-	while (f->known < idx && !p->failed)
+	while (f->known < idx && !p->failed) {
+		p->offs_waits++;
 		pthread_cond_wait(&p->offs, &p->mu);
+		p->offs_waits--;
+	}
 	if (p->failed)
 		rc = p->err.code < 0 ? p->err.code : ARCA_ERROR;
 	else
@@ -272,8 +279,11 @@ static void *worker_main(void *arg)
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (!p->len && !p->closing)
+		while (!p->len && !p->closing) {
+			p->idle++;
 			pthread_cond_wait(&p->work, &p->mu);
+			p->idle--;
+		}
 		if (!p->len)
 			break;
 		it = p->q[p->head];
@@ -281,7 +291,8 @@ static void *worker_main(void *arg)
 		p->len--;
 		p->busy++;
 		skip = p->failed;
-		pthread_cond_broadcast(&p->room);
+		if (p->walker_waits)
+			pthread_cond_signal(&p->room);
 		pthread_mutex_unlock(&p->mu);
 		w->out.len = 0;
 		rc = skip ? 0 : run_item(w, &it);
@@ -290,7 +301,8 @@ static void *worker_main(void *arg)
 		release(p, it.f, 1, rc == 0 && !skip ? w->out.len : 0);
 		pthread_mutex_lock(&p->mu);
 		p->busy--;
-		pthread_cond_broadcast(&p->room);
+		if (p->walker_waits)
+			pthread_cond_signal(&p->room);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -333,7 +345,9 @@ static void wait_beat(walker *wk, pthread_cond_t *cond)
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000;
 	}
+	wk->p->walker_waits++;
 	pthread_cond_timedwait(cond, &wk->p->mu, &ts);
+	wk->p->walker_waits--;
 	if (arca_restore__tick(&wk->tick)) {
 		pthread_mutex_unlock(&wk->p->mu);
 		heartbeat(wk, 1);
@@ -357,7 +371,8 @@ static int enqueue(walker *wk, rfile *f, size_t idx, const arca_id *id)
 		it->idx = idx;
 		it->id = *id;
 		p->len++;
-		pthread_cond_signal(&p->work);
+		if (p->idle)
+			pthread_cond_signal(&p->work);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return rc;

@@ -10,12 +10,14 @@
  * in sequence. Memory is bounded by the ring (2 slots per thread, plus 2)
  * and the FIFO (ARCA_TAR_PENDING entries).
  *
- * On failure the archive is abandoned with archive_write_fail, so no end
- * of archive marker follows a truncated entry.
+ * On failure the output is abandoned: nothing more is written to fd, so
+ * no end-of-archive marker follows a truncated entry.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <archive.h>
 #include <archive_entry.h>
 #include <zstd.h>
@@ -423,7 +425,89 @@ static void tar_dispose(tar *t)
 	pthread_mutex_destroy(&t->mu);
 }
 
-static int open_archive(tar *t, int fd)
+/*
+ * libarchive's output. libarchive's own blocking would write 10 KiB at a
+ * time; we take its bytes unblocked and write them in large pieces, then
+ * pad the stream to a whole 10240-byte record as tar does. After a
+ * failure the sink is abandoned: nothing more reaches fd.
+ */
+#define SINK_BUF (1u << 20)
+#define TAR_RECORD 10240
+
+typedef struct sink {
+	int fd;
+	int abandoned;
+	unsigned char *buf;
+	size_t len;
+	uint64_t total;
+} sink;
+
+static int write_fd(struct archive *a, int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			archive_set_error(a, errno, "%s", strerror(errno));
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int sink_flush(struct archive *a, sink *k)
+{
+	int rc = k->len ? write_fd(a, k->fd, k->buf, k->len) : 0;
+
+	k->len = 0;
+	return rc;
+}
+
+static la_ssize_t sink_write(struct archive *a, void *cd, const void *buf,
+	size_t len)
+{
+	sink *k = cd;
+
+	if (k->abandoned) {
+		archive_set_error(a, ECANCELED, "stream abandoned");
+		return -1;
+	}
+	if ((k->len + len > SINK_BUF || len >= SINK_BUF / 2) &&
+		sink_flush(a, k) < 0)
+		return -1;
+	if (len >= SINK_BUF / 2) {
+		if (write_fd(a, k->fd, buf, len) < 0)
+			return -1;
+	} else {
+		memcpy(k->buf + k->len, buf, len);
+		k->len += len;
+	}
+	k->total += len;
+	return (la_ssize_t)len;
+}
+
+static int sink_close(struct archive *a, void *cd)
+{
+	sink *k = cd;
+	size_t pad = (size_t)((TAR_RECORD - k->total % TAR_RECORD) %
+		TAR_RECORD);
+
+	if (k->abandoned)
+		return ARCHIVE_OK;
+	if (k->len + pad > SINK_BUF && sink_flush(a, k) < 0)
+		return ARCHIVE_FATAL;
+	memset(k->buf + k->len, 0, pad);
+	k->len += pad;
+	k->total += pad;
+	return sink_flush(a, k) < 0 ? ARCHIVE_FATAL : ARCHIVE_OK;
+}
+
+static int open_archive(tar *t, sink *k)
 {
 	if (!(t->a = archive_write_new()))
 		return arca_error_set(t->err, ARCA_ERROR, "out of memory");
@@ -433,13 +517,15 @@ static int open_archive(tar *t, int fd)
 	 * plain ustar headers. */
 	if (archive_write_set_format_pax(t->a) != ARCHIVE_OK ||
 		archive_write_add_filter_none(t->a) != ARCHIVE_OK ||
-		archive_write_open_fd(t->a, fd) != ARCHIVE_OK)
+		archive_write_set_bytes_per_block(t->a, 0) != ARCHIVE_OK ||
+		archive_write_open2(t->a, k, NULL, sink_write, sink_close,
+			NULL) != ARCHIVE_OK)
 		return arch_fail(t, "cannot start", "");
 	return 0;
 }
 
 /* Runs the stream with n workers, then stops and joins them. */
-static int run(tar *t, const arca_restore_root *root, int fd, int n)
+static int run(tar *t, const arca_restore_root *root, sink *k, int n)
 {
 	tworker *ws = calloc((size_t)n, sizeof(*ws));
 	int rc = 0, started = 0;
@@ -459,7 +545,7 @@ static int run(tar *t, const arca_restore_root *root, int fd, int n)
 	if (started < n)
 		rc = arca_error_set(t->err, ARCA_ERROR,
 			"cannot start restore threads");
-	if (rc == 0 && (rc = open_archive(t, fd)) == 0)
+	if (rc == 0 && (rc = open_archive(t, k)) == 0)
 		rc = stream(t, root);
 	pthread_mutex_lock(&t->mu);
 	t->stop = 1;
@@ -481,6 +567,7 @@ int arca_restore_tar(arca_restore_stats *stats, arca_repo *r,
 	arca_restore_opts none = ARCA_RESTORE_OPTS_INIT;
 	arca_error local = ARCA_ERROR_INIT;
 	arca_restore_root root;
+	sink k = { fd, 0, NULL, 0, 0 };
 	tar t;
 	int rc;
 
@@ -492,13 +579,18 @@ int arca_restore_tar(arca_restore_stats *stats, arca_repo *r,
 		return rc;
 	if ((rc = arca_restore__check(r, &root, err)) < 0)
 		goto done;
+	if (!(k.buf = malloc(SINK_BUF))) {
+		rc = arca_error_set(err, ARCA_ERROR, "out of memory");
+		goto done;
+	}
 	if ((rc = tar_init(&t, r, opts, arca_restore__threads(opts),
 		err)) < 0)
 		goto done;
-	rc = run(&t, &root, fd, arca_restore__threads(opts));
+	rc = run(&t, &root, &k, arca_restore__threads(opts));
 	if (t.a) {
-		if (rc < 0)
-			archive_write_fail(t.a);
+		/* After a failure nothing more reaches fd: no end-of-archive
+		 * marker may make a truncated stream look complete. */
+		k.abandoned = rc < 0;
 		archive_write_free(t.a);
 	}
 	if (rc == 0 && opts->progress)
@@ -507,6 +599,7 @@ int arca_restore_tar(arca_restore_stats *stats, arca_repo *r,
 		*stats = t.st;
 	tar_dispose(&t);
 done:
+	free(k.buf);
 	arca_restore__root_dispose(&root);
 	return rc;
 }

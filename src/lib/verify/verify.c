@@ -129,6 +129,30 @@ int arca_verify__quote(arca_buf *b, const char *path)
 	return rc;
 }
 
+/* Returns s, or (freeing s) a copy with control bytes escaped as \xNN,
+ * so that a message built from store keys or names stays on one line. */
+static char *one_line(char *s)
+{
+	arca_buf b = ARCA_BUF_INIT;
+	char *p;
+
+	for (p = s; *p && !((unsigned char)*p < 0x20 || *p == 0x7f); p++)
+		;
+	if (!*p)
+		return s;
+	for (p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if ((c < 0x20 || c == 0x7f) ?
+			arca_buf_printf(&b, "\\x%02x", c) < 0 :
+			arca_buf_put(&b, p, 1) < 0) {
+			arca_buf_dispose(&b);
+			return s; /* out of memory: keep it as it is */
+		}
+	}
+	free(s);
+	return (char *)arca_buf_detach(&b, NULL);
+}
+
 int arca_verify__report(arca_verify_run *v, arca_finding_id fid,
 	const char *object, const char *snapshot, const char *path,
 	const char *fmt, ...)
@@ -143,6 +167,7 @@ int arca_verify__report(arca_verify_run *v, arca_finding_id fid,
 	va_end(ap);
 	if (n < 0)
 		return arca_error_set(v->err, ARCA_ERROR, "out of memory");
+	msg = one_line(msg);
 	f.id = fid;
 	f.severity = arca_finding_severity(fid);
 	f.name = arca_finding_name(fid);
@@ -159,23 +184,89 @@ int arca_verify__report(arca_verify_run *v, arca_finding_id fid,
 	return 0;
 }
 
-int arca_verify__read(arca_verify_run *v, const arca_id *id, arca_error *e)
+/* Largest content a zstd block holds (RFC 8878: 128 KiB). */
+#define ZSTD_BLOCK_MAX (128u << 10)
+
+/*
+ * An upper bound of the content of the zstd frame f, from its block
+ * headers (RFC 8878), or UINT64_MAX when it cannot be walked (decoding
+ * then says why). A damaged content size field could otherwise make the
+ * decoder allocate gigabytes for a frame of a few bytes.
+ */
+static uint64_t frame_bound(const unsigned char *f, size_t len)
+{
+	static const size_t did_size[4] = { 0, 1, 2, 4 };
+	static const size_t fcs_size[4] = { 0, 2, 4, 8 };
+	uint64_t bound = 0;
+	size_t pos;
+	int single;
+
+	if (len < 5)
+		return UINT64_MAX;
+	single = (f[4] >> 5) & 1;
+	pos = 5 + !single + did_size[f[4] & 3] +
+		(f[4] >> 6 || !single ? fcs_size[f[4] >> 6] : 1);
+	while (pos + 3 <= len) {
+		uint32_t h = f[pos] | (uint32_t)f[pos + 1] << 8 |
+			(uint32_t)f[pos + 2] << 16;
+		uint32_t type = (h >> 1) & 3, size = h >> 3;
+		pos += 3;
+		/* raw: size bytes; RLE: one byte repeated size times;
+		 * compressed: size bytes holding at most a block */
+		bound += type == 2 ? ZSTD_BLOCK_MAX : size;
+		pos += type == 1 ? 1 : size;
+		if (h & 1)
+			return bound;
+	}
+	return UINT64_MAX;
+}
+
+/* Reads object id's stored frame into raw: 0, ARCA_ENOTFOUND,
+ * ARCA_EREMOTE, or ARCA_ECORRUPT when the key cannot be read. */
+static int get_frame(arca_store *st, arca_buf *raw, const arca_id *id,
+	arca_error *e)
 {
 	char key[ARCA_KEY_MAX], s[ARCA_ID_STRSZ];
 	int rc;
 
 	arca_repo__object_key(key, id);
-	arca_buf_clear(&v->raw);
-	rc = arca_store_get(v->r->store, &v->raw, key, 0, UINT64_MAX, e);
-	if (rc == ARCA_ENOTFOUND || rc == ARCA_EREMOTE)
+	arca_buf_clear(raw);
+	rc = arca_store_get(st, raw, key, 0, UINT64_MAX, e);
+	if (rc == 0 || rc == ARCA_ENOTFOUND || rc == ARCA_EREMOTE)
 		return rc;
-	if (rc < 0) {
+	arca_id_str(s, id);
+	arca_error_prefix(e, "object %s cannot be read", s);
+	return ARCA_ECORRUPT;
+}
+
+/* Decodes raw into out and checks it against id (ARCA_ECORRUPT). */
+static int decode(arca_buf *out, const arca_buf *raw, const arca_id *id,
+	void *dctx, arca_error *e)
+{
+	unsigned long long size = ZSTD_getFrameContentSize(raw->data,
+		raw->len);
+	uint64_t bound;
+	char s[ARCA_ID_STRSZ];
+
+	if (size != ZSTD_CONTENTSIZE_UNKNOWN &&
+		size != ZSTD_CONTENTSIZE_ERROR &&
+		size > (bound = frame_bound(raw->data, raw->len))) {
 		arca_id_str(s, id);
-		arca_error_prefix(e, "object %s cannot be read", s);
-		return ARCA_ECORRUPT;
+		return arca_error_set(e, ARCA_ECORRUPT, "object %s: zstd "
+			"frame claims %llu bytes of content, its blocks hold "
+			"at most %llu", s, size, (unsigned long long)bound);
 	}
-	return arca_repo__object_decode(&v->data, v->raw.data, v->raw.len, id,
-		v->dctx, e);
+	return arca_repo__object_decode(out, raw->data, raw->len, id, dctx,
+		e);
+}
+
+int arca_verify__read(arca_verify_run *v, const arca_id *id, arca_error *e)
+{
+	int rc;
+
+	if ((rc = get_frame(v->r->store, &v->raw, id, e)) < 0)
+		return rc;
+	return decode(&v->data, &v->raw, id, v->dctx, e);
 }
 
 /* -------------------------------------------------------- listing objects */
@@ -183,7 +274,8 @@ int arca_verify__read(arca_verify_run *v, const arca_id *id, arca_error *e)
 static int is_hex(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+			(s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return 1;
 }
@@ -245,7 +337,8 @@ static int list_objects(arca_verify_run *v)
 	for (size_t i = 0; i < v->objs.cap; i++)
 		if (v->objs.slots[i].state != VOBJ_EMPTY)
 			v->sorted[n++] = &v->objs.slots[i];
-	qsort(v->sorted, n, sizeof(*v->sorted), by_id);
+	if (n)
+		qsort(v->sorted, n, sizeof(*v->sorted), by_id);
 	return 0;
 }
 
@@ -315,27 +408,18 @@ static int pool_bad(pool *p, arca_vobj *o, const char *msg)
 static int check_one(pool *p, arca_vobj *o, ZSTD_DCtx *d, arca_buf *raw,
 	arca_buf *out, arca_error *e)
 {
-	char key[ARCA_KEY_MAX];
-	int rc;
+	int rc = get_frame(p->v->r->store, raw, &o->id, e);
 
-	arca_repo__object_key(key, &o->id);
-	arca_buf_clear(raw);
-	rc = arca_store_get(p->v->r->store, raw, key, 0, UINT64_MAX, e);
+	if (rc == ARCA_EREMOTE)
+		return rc;
 	if (rc == ARCA_ENOTFOUND) {
 		o->state = VOBJ_GONE;
 		return 0;
 	}
-	if (rc == ARCA_EREMOTE)
-		return rc;
-	if (rc < 0) {
-		char s[ARCA_ID_STRSZ];
-		arca_id_str(s, &o->id);
-		arca_error_prefix(e, "object %s cannot be read", s);
-		rc = ARCA_ECORRUPT;
-	} else {
-		rc = arca_repo__object_decode(out, raw->data, raw->len, &o->id,
-			d, e);
-	}
+	atomic_fetch_add(&p->done, 1);
+	atomic_fetch_add(&p->stored, raw->len);
+	if (rc == 0)
+		rc = decode(out, raw, &o->id, d, e);
 	if (rc == ARCA_ECORRUPT)
 		return pool_bad(p, o, e->msg) < 0 ?
 			arca_error_set(e, ARCA_ERROR, "out of memory") : 0;
@@ -343,9 +427,7 @@ static int check_one(pool *p, arca_vobj *o, ZSTD_DCtx *d, arca_buf *raw,
 		return rc;
 	o->size = out->len;
 	o->state = VOBJ_GOOD;
-	atomic_fetch_add(&p->stored, raw->len);
 	atomic_fetch_add(&p->content, out->len);
-	atomic_fetch_add(&p->done, 1);
 	return 0;
 }
 
@@ -420,7 +502,8 @@ static int report_bad(arca_verify_run *v, pool *p)
 	char s[ARCA_ID_STRSZ];
 	int rc = 0;
 
-	qsort(p->bad, p->nbad, sizeof(*p->bad), by_bad_id);
+	if (p->nbad)
+		qsort(p->bad, p->nbad, sizeof(*p->bad), by_bad_id);
 	for (size_t i = 0; i < p->nbad && rc == 0; i++) {
 		arca_id_str(s, &p->bad[i].o->id);
 		rc = arca_verify__report(v, ARCA_FINDING_CORRUPT_OBJECT, s,

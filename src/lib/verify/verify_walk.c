@@ -138,9 +138,9 @@ static int check_file(arca_verify_run *v, const arca_node *n,
 	if (rc < 0)
 		return rc;
 	if (clean && known && sum != n->size) {
-		rc = arca_verify__report(v, ARCA_FINDING_SIZE_MISMATCH, tree_str,
-			snap, arca_buf_cstr(&v->path), "%s: its chunks hold "
-			"%llu bytes, its entry says %llu",
+		rc = arca_verify__report(v, ARCA_FINDING_SIZE_MISMATCH,
+			tree_str, snap, arca_buf_cstr(&v->path),
+			"%s: its chunks hold %llu bytes, its entry says %llu",
 			arca_buf_cstr(&v->msg), (unsigned long long)sum,
 			(unsigned long long)n->size);
 		return rc < 0 ? rc : 0;
@@ -251,7 +251,8 @@ static int walk_tree(arca_verify_run *v, const arca_id *tree,
 }
 
 /* Checks a snapshot record's object, then walks its trees. */
-static int check_snapshot(arca_verify_run *v, const arca_id *id)
+static int check_snapshot(arca_verify_run *v, const char *key,
+	const arca_id *id)
 {
 	arca_snapshot_info info;
 	arca_error e = ARCA_ERROR_INIT;
@@ -262,7 +263,7 @@ static int check_snapshot(arca_verify_run *v, const arca_id *id)
 	arca_id_str(s, id);
 	arca_buf_clear(&v->path);
 	arca_buf_clear(&v->msg);
-	if (arca_buf_printf(&v->msg, "snapshot record %s", s) < 0)
+	if (arca_buf_printf(&v->msg, "record '%s'", key) < 0)
 		return oom(v);
 	if ((rc = load(v, id, s, "snapshot")) <= 0)
 		return rc;
@@ -351,7 +352,8 @@ static int list_keys(arca_verify_run *v, keys *k, const char *prefix)
 			*v->err = e;
 		return rc;
 	}
-	qsort(k->v, k->n, sizeof(*k->v), by_str);
+	if (k->n)
+		qsort(k->v, k->n, sizeof(*k->v), by_str);
 	return 0;
 }
 
@@ -427,7 +429,7 @@ static int check_record(arca_verify_run *v, const char *key)
 	if (rc < 0)
 		return rc;
 	if (!strncmp(key, ARCA_KEY_RECORDS "snapshot/", 17))
-		return check_snapshot(v, &id);
+		return check_snapshot(v, key, &id);
 	return check_other(v, key, &id);
 }
 
