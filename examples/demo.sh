@@ -17,7 +17,7 @@ first=$("$arca" snapshots --json | grep -o '"id":"sha256:[0-9a-f]*"' | head -1 |
 
 # A new month arrives and a correction lands in January.
 sed 's/2026-03/2026-04/' "$work/churn/events-2026-03.csv" >"$work/churn/events-2026-04.csv"
-sed -i '2s/,false$/,true/' "$work/churn/events-2026-01.csv"
+echo '1400,2026-01,basic,north,3,1999,4,true' >>"$work/churn/events-2026-01.csv"
 step "$arca" snapshot --dataset churn -m "april added, january corrected" "$work/churn"
 step "$arca" snapshots
 step "$arca" diff "$first" latest@churn
