@@ -112,7 +112,7 @@ static void on_warn(const char *path, const char *msg, void *payload)
 
 static void on_progress(uint64_t files, uint64_t bytes, void *payload)
 {
-	cli_progress(payload, "restoring files", files, bytes);
+	cli_progress(payload, "files", files, bytes);
 }
 
 /* Writes the tar stream to FILE.tmp, renamed to FILE when complete. */

@@ -21,91 +21,7 @@
 
 #define BIG (20u << 20)
 
-typedef struct fx {
-	char *dir, *repo, *src, *cache;
-	arca_repo *r;
-	ut_warns warns;
-	ut_ents ents;
-} fx;
-
-static int setup(void **state)
-{
-	fx *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	f->r = tu_repo_new(&f->dir);
-	f->repo = ut_fmt("%s/repo", f->dir);
-	f->src = ut_fmt("%s/src", f->dir);
-	f->cache = ut_fmt("%s/cache", f->dir);
-	ut_mkdir(f->src, 0755);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fx *f = *state;
-
-	ut_ents_clear(&f->ents);
-	arca_repo_free(f->r);
-	free(f->repo);
-	free(f->src);
-	free(f->cache);
-	tu_rmtree(f->dir);
-	free(f);
-	return 0;
-}
-
-static arca_snapshot_opts opts(fx *f)
-{
-	arca_snapshot_opts o = ARCA_SNAPSHOT_OPTS_INIT;
-
-	o.threads = 2;
-	o.cache_dir = f->cache;
-	o.warn = ut_warn_cb;
-	o.payload = &f->warns;
-	return o;
-}
-
-static arca_id snap_opts(fx *f, const char *path, const arca_snapshot_opts *o,
-	arca_snapshot_stats *st)
-{
-	arca_error err = ARCA_ERROR_INIT;
-	arca_snapshot_stats local;
-	arca_id id;
-
-	if (arca_snapshot_create(&id, st ? st : &local, f->r, path, o,
-		&err) < 0)
-		fail_msg("snapshot '%s': %s", path, err.msg);
-	return id;
-}
-
-static arca_id snap(fx *f, const char *path, arca_snapshot_stats *st)
-{
-	arca_snapshot_opts o = opts(f);
-
-	return snap_opts(f, path, &o, st);
-}
-
-/* Writes src/rel with content; mode applied after. */
-static void put(fx *f, const char *rel, const void *data, size_t len,
-	unsigned mode)
-{
-	char *p = ut_fmt("%s/%s", f->src, rel);
-
-	ut_write_file(p, data, len);
-	assert_int_equal(chmod(p, mode), 0);
-	free(p);
-}
-
-static void mkdir_src(fx *f, const char *rel, unsigned mode)
-{
-	char *p = ut_fmt("%s/%s", f->src, rel);
-
-	ut_mkdir(p, mode);
-	free(p);
-}
+typedef ut_sfx fx;
 
 /* The standard source: nested dirs, an empty file, a big random file,
  * a symlink and a fifo. Returns the big file's content. */
@@ -116,11 +32,11 @@ static unsigned char *make_source(fx *f)
 
 	assert_non_null(big);
 	tu_fill_random(big, BIG, 7);
-	mkdir_src(f, "a", 0755);
-	mkdir_src(f, "a/b", 0700);
-	put(f, "a/b/c.txt", "hello", 5, 0640);
-	put(f, "empty", "", 0, 0600);
-	put(f, "big.bin", big, BIG, 0644);
+	ut_sfx_mkdir(f, "a", 0755);
+	ut_sfx_mkdir(f, "a/b", 0700);
+	ut_sfx_put(f, "a/b/c.txt", "hello", 5, 0640);
+	ut_sfx_put(f, "empty", "", 0, 0600);
+	ut_sfx_put(f, "big.bin", big, BIG, 0644);
 	p = ut_fmt("%s/link", f->src);
 	assert_int_equal(symlink("a/b/c.txt", p), 0);
 	free(p);
@@ -128,15 +44,6 @@ static unsigned char *make_source(fx *f)
 	assert_int_equal(mkfifo(p, 0644), 0);
 	free(p);
 	return big;
-}
-
-static int64_t mtime_of(fx *f, const char *rel)
-{
-	char *p = ut_fmt("%s/%s", f->src, rel);
-	int64_t t = ut_mtime_ns(p);
-
-	free(p);
-	return t;
 }
 
 static const ut_ent *expect(fx *f, size_t i, const char *path,
@@ -150,7 +57,7 @@ static const ut_ent *expect(fx *f, size_t i, const char *path,
 	assert_int_equal(e->mode, mode);
 	if (type == ARCA_ENTRY_FILE)
 		assert_int_equal(e->size, size);
-	assert_int_equal(e->mtime_ns, mtime_of(f, path));
+	assert_int_equal(e->mtime_ns, ut_sfx_mtime(f, path));
 	return e;
 }
 
@@ -162,7 +69,7 @@ static void test_snapshot__create_and_walk(void **state)
 	arca_snapshot_info info;
 	arca_snapshot_stats st;
 	const ut_ent *e;
-	arca_id id = snap(f, f->src, &st);
+	arca_id id = ut_sfx_snap(f, f->src, NULL, &st);
 	char *real = realpath(f->src, NULL);
 
 	assert_int_equal(st.files, 3);
@@ -242,8 +149,8 @@ static void test_snapshot__incremental(void **state)
 	char *p;
 	int fd;
 
-	s1 = snap(f, f->src, NULL);
-	s2 = snap(f, f->src, &st);
+	s1 = ut_sfx_snap(f, f->src, NULL, NULL);
+	s2 = ut_sfx_snap(f, f->src, NULL, &st);
 	assert_int_equal(st.files, 3);
 	assert_int_equal(st.files_cached, st.files);
 	assert_int_equal(st.objects_new, 0);
@@ -262,7 +169,7 @@ static void test_snapshot__incremental(void **state)
 	big[BIG / 2] ^= 0x5a;
 	assert_int_equal(pwrite(fd, big + BIG / 2, 1, BIG / 2), 1);
 	close(fd);
-	s3 = snap(f, f->src, &st);
+	s3 = ut_sfx_snap(f, f->src, NULL, &st);
 	assert_int_equal(st.files_cached, 2);
 	assert_int_equal(st.bytes_read, BIG);
 	/* one or two changed chunks (a cut point may move), the root tree */
@@ -286,7 +193,7 @@ static void test_snapshot__incremental(void **state)
 static void test_snapshot__missing_source(void **state)
 {
 	fx *f = *state;
-	arca_snapshot_opts o = opts(f);
+	arca_snapshot_opts o = ut_sfx_opts(f);
 	arca_error err = ARCA_ERROR_INIT;
 	arca_snapshot_stats st;
 	char *p = ut_fmt("%s/does-not-exist", f->dir), *fifo;
@@ -322,7 +229,7 @@ static void unreadable_child(void *arg, void *out)
 	unread_result *res = out;
 	arca_error err = ARCA_ERROR_INIT;
 	arca_snapshot_stats st;
-	arca_snapshot_opts o = opts(f);
+	arca_snapshot_opts o = ut_sfx_opts(f);
 	char repo[4096], cache[4096];
 	arca_repo *r = NULL;
 
@@ -361,10 +268,10 @@ static void test_snapshot__unreadable(void **state)
 	arca_repo *r;
 	int skipped;
 
-	put(f, "ok.txt", "fine", 4, 0644);
-	put(f, "secret", "top secret", 10, 0000);
-	mkdir_src(f, "closed", 0755);
-	put(f, "closed/inner.txt", "inner", 5, 0644);
+	ut_sfx_put(f, "ok.txt", "fine", 4, 0644);
+	ut_sfx_put(f, "secret", "top secret", 10, 0000);
+	ut_sfx_mkdir(f, "closed", 0755);
+	ut_sfx_put(f, "closed/inner.txt", "inner", 5, 0644);
 	assert_int_equal(chmod(p, 0), 0);
 	/* the child makes its repository and cache in f->dir */
 	if (geteuid() == 0)
@@ -405,7 +312,7 @@ static void test_snapshot__store_failure(void **state)
 	fx *f = *state;
 	size_t len = 3u << 20;
 	unsigned char *data = malloc(len);
-	arca_snapshot_opts o = opts(f);
+	arca_snapshot_opts o = ut_sfx_opts(f);
 	arca_error err = ARCA_ERROR_INIT;
 	arca_snapshot_stats st;
 	char msg[ARCA_ERROR_MSG_SIZE];
@@ -413,10 +320,10 @@ static void test_snapshot__store_failure(void **state)
 
 	assert_non_null(data);
 	tu_fill_random(data, len, 99);
-	put(f, "data.bin", data, len, 0644);
-	put(f, "small.txt", "small", 5, 0644);
-	mkdir_src(f, "sub", 0755);
-	put(f, "sub/x.txt", "x", 1, 0644);
+	ut_sfx_put(f, "data.bin", data, len, 0644);
+	ut_sfx_put(f, "small.txt", "small", 5, 0644);
+	ut_sfx_mkdir(f, "sub", 0755);
+	ut_sfx_put(f, "sub/x.txt", "x", 1, 0644);
 	o.dataset = "failing";
 	ut_failstore_wrap(f->r, "objects/", ARCA_EREMOTE, 1);
 	assert_int_equal(arca_snapshot_create(&id, &st, f->r, f->src, &o,
@@ -428,7 +335,7 @@ static void test_snapshot__store_failure(void **state)
 	assert_int_equal(arca_repo__ref_get(f->r, &got, "datasets/failing",
 		&err), ARCA_ENOTFOUND);
 
-	id = snap_opts(f, f->src, &o, &st);
+	id = ut_sfx_snap(f, f->src, &o, &st);
 	ut_ents_clear(&f->ents);
 	if (arca_snapshot_walk(f->r, &id, "", 1, ut_ents_cb, &f->ents, &err))
 		fail_msg("the retry on the same handle recorded a snapshot "
@@ -444,15 +351,15 @@ static void test_snapshot__store_failure(void **state)
 static void test_snapshot__single_file(void **state)
 {
 	fx *f = *state;
-	arca_snapshot_opts o = opts(f);
+	arca_snapshot_opts o = ut_sfx_opts(f);
 	arca_error err = ARCA_ERROR_INIT;
 	arca_snapshot_info info;
 	arca_snapshot_stats st;
 	char *p = ut_fmt("%s/c.txt", f->src), *tar = ut_fmt("%s/x.tar", f->src);
 	arca_id id;
 
-	put(f, "c.txt", "hello", 5, 0640);
-	id = snap(f, p, &st);
+	ut_sfx_put(f, "c.txt", "hello", 5, 0640);
+	id = ut_sfx_snap(f, p, NULL, &st);
 	assert_int_equal(st.files, 1);
 	assert_int_equal(st.dirs, 0);
 	ut_walk(&f->ents, f->r, &id, "", 1);
@@ -462,9 +369,9 @@ static void test_snapshot__single_file(void **state)
 	assert_string_equal(info.source_kind, "file");
 	arca_snapshot_info_dispose(&info);
 	/* an archive name read as a plain file on request */
-	put(f, "x.tar", "not really a tar", 16, 0644);
+	ut_sfx_put(f, "x.tar", "not really a tar", 16, 0644);
 	o.source = ARCA_SOURCE_PLAIN;
-	id = snap_opts(f, tar, &o, &st);
+	id = ut_sfx_snap(f, tar, &o, &st);
 	ut_walk(&f->ents, f->r, &id, "", 1);
 	assert_int_equal(f->ents.n, 1);
 	assert_string_equal(f->ents.v[0].path, "x.tar");
@@ -502,7 +409,7 @@ static void check_archive(fx *f, int zip)
 	assert_non_null(big);
 	tu_fill_random(big, big_len, 5);
 	ut_write_archive(p, zip, v, sizeof(v) / sizeof(v[0]));
-	id = snap(f, p, &st);
+	id = ut_sfx_snap(f, p, NULL, &st);
 	assert_int_equal(ut_warns_count(&f->warns, "../evil", "unsafe"), 1);
 	assert_int_equal(ut_warns_count(&f->warns, "/abs", "unsafe"), 1);
 	assert_int_equal(f->warns.n, 2);
@@ -565,7 +472,7 @@ static void test_snapshot__archive_hardlink(void **state)
 	arca_id id;
 
 	ut_write_archive(p, 0, v, 2);
-	id = snap(f, p, &st);
+	id = ut_sfx_snap(f, p, NULL, &st);
 	if (ut_warns_count(&f->warns, "d/hard", "skipped"))
 		fail_msg("hard link entry skipped: %s", f->warns.v[0]);
 	assert_int_equal(st.skipped, 0);
@@ -587,20 +494,20 @@ static void test_snapshot__dataset(void **state)
 	static const char *bad[] = { "", "../x", ".hidden", "a/b", "-x",
 		"a b", "x\n", "caf\xc3\xa9" };
 	fx *f = *state;
-	arca_snapshot_opts o = opts(f);
+	arca_snapshot_opts o = ut_sfx_opts(f);
 	arca_error err = ARCA_ERROR_INIT;
 	arca_snapshot_info i1, i2;
 	char s1str[ARCA_ID_STRSZ], *want, *refs;
 	arca_id s1, s2, ref;
 
-	put(f, "f.txt", "one", 3, 0644);
+	ut_sfx_put(f, "f.txt", "one", 3, 0644);
 	o.dataset = "churn.v1_x-2";
-	s1 = snap_opts(f, f->src, &o, NULL);
+	s1 = ut_sfx_snap(f, f->src, &o, NULL);
 	assert_int_equal(arca_repo__ref_get(f->r, &ref, "datasets/churn.v1_x-2",
 		&err), 0);
 	assert_memory_equal(&ref, &s1, sizeof(ref));
-	put(f, "f.txt", "two", 3, 0644);
-	s2 = snap_opts(f, f->src, &o, NULL);
+	ut_sfx_put(f, "f.txt", "two", 3, 0644);
+	s2 = ut_sfx_snap(f, f->src, &o, NULL);
 	assert_int_equal(arca_repo__ref_get(f->r, &ref, "datasets/churn.v1_x-2",
 		&err), 0);
 	assert_memory_equal(&ref, &s2, sizeof(ref));
@@ -644,19 +551,19 @@ static void resolves(fx *f, const char *spec, const arca_id *want)
 static void test_snapshot__resolve(void **state)
 {
 	fx *f = *state;
-	arca_snapshot_opts o = opts(f);
+	arca_snapshot_opts o = ut_sfx_opts(f);
 	arca_error err = ARCA_ERROR_INIT;
 	char h[3][ARCA_ID_HEXSZ + 1], spec[96];
 	arca_id s[3], got, blob;
 
 	assert_int_equal(arca_snapshot_resolve(&got, f->r, "latest", &err),
 		ARCA_ENOTFOUND);
-	put(f, "f.txt", "x", 1, 0644);
+	ut_sfx_put(f, "f.txt", "x", 1, 0644);
 	o.dataset = "A";
-	s[0] = snap_opts(f, f->src, &o, NULL);
+	s[0] = ut_sfx_snap(f, f->src, &o, NULL);
 	o.dataset = "B";
-	s[1] = snap_opts(f, f->src, &o, NULL);
-	s[2] = snap(f, f->src, NULL);
+	s[1] = ut_sfx_snap(f, f->src, &o, NULL);
+	s[2] = ut_sfx_snap(f, f->src, NULL, NULL);
 	for (int i = 0; i < 3; i++)
 		arca_id_hex(h[i], &s[i]);
 	resolves(f, "latest", &s[2]);
@@ -693,14 +600,6 @@ static void test_snapshot__resolve(void **state)
 		ARCA_ENOTFOUND);
 }
 
-static void rm_src(fx *f, const char *rel)
-{
-	char *p = ut_fmt("%s/%s", f->src, rel);
-
-	assert_int_equal(remove(p), 0);
-	free(p);
-}
-
 static void test_snapshot__diff(void **state)
 {
 	fx *f = *state;
@@ -709,29 +608,29 @@ static void test_snapshot__diff(void **state)
 	arca_id a, b;
 	char *p;
 
-	put(f, "same.txt", "same", 4, 0644);
-	put(f, "mod.txt", "v1", 2, 0644);
-	put(f, "gone.txt", "gone", 4, 0644);
-	put(f, "perm.txt", "perm", 4, 0644);
-	mkdir_src(f, "sub", 0755);
-	put(f, "sub/x.txt", "x", 1, 0644);
-	mkdir_src(f, "olddir", 0755);
-	put(f, "olddir/y.txt", "y", 1, 0644);
-	a = snap(f, f->src, NULL);
+	ut_sfx_put(f, "same.txt", "same", 4, 0644);
+	ut_sfx_put(f, "mod.txt", "v1", 2, 0644);
+	ut_sfx_put(f, "gone.txt", "gone", 4, 0644);
+	ut_sfx_put(f, "perm.txt", "perm", 4, 0644);
+	ut_sfx_mkdir(f, "sub", 0755);
+	ut_sfx_put(f, "sub/x.txt", "x", 1, 0644);
+	ut_sfx_mkdir(f, "olddir", 0755);
+	ut_sfx_put(f, "olddir/y.txt", "y", 1, 0644);
+	a = ut_sfx_snap(f, f->src, NULL, NULL);
 	assert_int_equal(arca_snapshot_diff(f->r, &a, &a, ut_diff_cb, &c, &err),
 		0);
 	assert_int_equal(c.n, 0);
 
-	put(f, "mod.txt", "v2 longer", 9, 0644);
-	rm_src(f, "gone.txt");
-	put(f, "new.txt", "new", 3, 0644);
+	ut_sfx_put(f, "mod.txt", "v2 longer", 9, 0644);
+	ut_sfx_rm(f, "gone.txt");
+	ut_sfx_put(f, "new.txt", "new", 3, 0644);
 	p = ut_fmt("%s/perm.txt", f->src);
 	assert_int_equal(chmod(p, 0600), 0);
 	free(p);
-	put(f, "sub/z.txt", "z", 1, 0644);
-	rm_src(f, "olddir/y.txt");
-	rm_src(f, "olddir");
-	b = snap(f, f->src, NULL);
+	ut_sfx_put(f, "sub/z.txt", "z", 1, 0644);
+	ut_sfx_rm(f, "olddir/y.txt");
+	ut_sfx_rm(f, "olddir");
+	b = ut_sfx_snap(f, f->src, NULL, NULL);
 	assert_int_equal(arca_snapshot_diff(f->r, &a, &b, ut_diff_cb, &c, &err),
 		0);
 	ut_expect_change(&c, 0, ARCA_CHANGE_REMOVED, "gone.txt");
@@ -763,44 +662,17 @@ static void test_snapshot__diff_type_change(void **state)
 	arca_id a, b;
 	char *p;
 
-	put(f, "t", "a file", 6, 0644);
-	a = snap(f, f->src, NULL);
-	rm_src(f, "t");
+	ut_sfx_put(f, "t", "a file", 6, 0644);
+	a = ut_sfx_snap(f, f->src, NULL, NULL);
+	ut_sfx_rm(f, "t");
 	p = ut_fmt("%s/t", f->src);
 	assert_int_equal(symlink("elsewhere", p), 0);
 	free(p);
-	b = snap(f, f->src, NULL);
+	b = ut_sfx_snap(f, f->src, NULL, NULL);
 	assert_int_equal(arca_snapshot_diff(f->r, &a, &b, ut_diff_cb, &c, &err),
 		0);
 	ut_expect_change(&c, 0, ARCA_CHANGE_MODIFIED, "t");
 	assert_int_equal(c.n, 1);
-}
-
-typedef struct writer {
-	const char *repo, *src, *cache;
-	int rc;
-	char msg[ARCA_ERROR_MSG_SIZE];
-	arca_id id;
-	pthread_barrier_t *start;
-} writer;
-
-static void *writer_main(void *arg)
-{
-	writer *w = arg;
-	arca_error err = ARCA_ERROR_INIT;
-	arca_snapshot_opts o = ARCA_SNAPSHOT_OPTS_INIT;
-	arca_repo *r = NULL;
-
-	o.threads = 2;
-	o.cache_dir = w->cache;
-	pthread_barrier_wait(w->start);
-	if ((w->rc = arca_repo_open(&r, w->repo, &err)) == 0 &&
-		(w->rc = arca_repo_lock(r, 0, &err)) == 0)
-		w->rc = arca_snapshot_create(&w->id, NULL, r, w->src, &o,
-			&err);
-	snprintf(w->msg, sizeof(w->msg), "%s", err.msg);
-	arca_repo_free(r);
-	return NULL;
 }
 
 static void test_snapshot__concurrent_writers(void **state)
@@ -810,7 +682,7 @@ static void test_snapshot__concurrent_writers(void **state)
 	unsigned char *data = malloc(len);
 	pthread_barrier_t start;
 	pthread_t tid[2];
-	writer w[2];
+	ut_writer w[2];
 	char *dirs[2];
 
 	assert_non_null(data);
@@ -818,20 +690,20 @@ static void test_snapshot__concurrent_writers(void **state)
 	for (int i = 0; i < 2; i++) {
 		char rel[32];
 		snprintf(rel, sizeof(rel), "w%d", i);
-		mkdir_src(f, rel, 0755);
+		ut_sfx_mkdir(f, rel, 0755);
 		snprintf(rel, sizeof(rel), "w%d/shared.bin", i);
 		tu_fill_random(data, len, 1000);
-		put(f, rel, data, len, 0644);
+		ut_sfx_put(f, rel, data, len, 0644);
 		snprintf(rel, sizeof(rel), "w%d/own.bin", i);
 		tu_fill_random(data, len, (uint64_t)i);
-		put(f, rel, data, len, 0644);
+		ut_sfx_put(f, rel, data, len, 0644);
 		dirs[i] = ut_fmt("%s/w%d", f->src, i);
 		memset(&w[i], 0, sizeof(w[i]));
 		w[i].repo = f->repo;
 		w[i].src = dirs[i];
 		w[i].cache = f->cache;
 		w[i].start = &start;
-		assert_int_equal(pthread_create(&tid[i], NULL, writer_main,
+		assert_int_equal(pthread_create(&tid[i], NULL, ut_writer_main,
 			&w[i]), 0);
 	}
 	for (int i = 0; i < 2; i++)
@@ -858,7 +730,8 @@ static void test_snapshot__concurrent_writers(void **state)
 	free(data);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, ut_sfx_setup, \
+	ut_sfx_teardown)
 
 int main(void)
 {

@@ -172,8 +172,15 @@ int arca_repo__object_write(arca_repo *r, uint64_t *stored_size,
 		cctx, err)) < 0)
 		return rc;
 	if ((rc = arca_store_put(r->store, key, frame->data, frame->len,
-		flags, err)) < 0)
+		flags, err)) < 0) {
+		/* The id was claimed but not written: forget every claim (the
+		 * set is only a cache of the store) so that a retry on this
+		 * handle writes it instead of naming a missing object. */
+		pthread_mutex_lock(&r->known_lock);
+		arca_idset_dispose(&r->known);
+		pthread_mutex_unlock(&r->known_lock);
 		return rc;
+	}
 	*stored_size = frame->len;
 	return 0;
 }
@@ -187,8 +194,6 @@ int arca_repo__object_put_id(arca_repo *r, arca_put_result *res,
 
 	memset(res, 0, sizeof(*res));
 	res->id = *id;
-	/* On failure the id stays claimed: callers abandon the run, and
-	 * nothing may name an object of a failed run. */
 	if ((rc = arca_repo__object_claim(r, id, err)) > 0 &&
 		(rc = arca_repo__object_write(r, &res->stored_size, id, data,
 			len, flags, cctx, &frame, err)) == 0)

@@ -205,14 +205,15 @@ static int add_entry(arca_snap *s, anode *root, struct archive *a,
 		s->st.skipped++;
 		return 0;
 	}
+	/* A hard link's own file type may be unset: it has its target's. */
+	if (archive_entry_hardlink(e))
+		t = ARCA_ENTRY_FILE;
 	if (!t) {
 		arca_snap__warn(s, path, "skipped: not a regular file, "
 			"directory or symlink");
 		s->st.skipped++;
 		return 0;
 	}
-	if (archive_entry_hardlink(e))
-		t = ARCA_ENTRY_FILE;
 	if (!(an = place(s, root, path, t, &created, &unsafe)))
 		return created < 0 ? arca_error_set(s->err, ARCA_ERROR,
 			"out of memory") : 0;

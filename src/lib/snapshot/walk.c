@@ -204,6 +204,31 @@ static int diff_pair(struct diff *d, const arca_node *a, const arca_node *b)
 	return rc;
 }
 
+/* The same name with another type: one "modified", then whatever a
+ * directory on either side held as removed or added. */
+static int type_change(struct diff *d, const arca_node *a,
+	const arca_node *b)
+{
+	struct shim s = { d, ARCA_CHANGE_REMOVED };
+	struct walk w = { d->r, 1, shim_cb, &s, ARCA_BUF_INIT, d->err };
+	arca_entry ea, eb;
+	int rc;
+
+	arca_node_entry(&ea, a, arca_buf_cstr(&d->path));
+	arca_node_entry(&eb, b, arca_buf_cstr(&d->path));
+	if ((rc = d->cb(ARCA_CHANGE_MODIFIED, &ea, &eb, d->payload)) != 0)
+		return rc;
+	if (arca_buf_put(&w.path, d->path.data, d->path.len) < 0)
+		return arca_error_set(d->err, ARCA_ERROR, "out of memory");
+	if (a->type == ARCA_ENTRY_DIR)
+		rc = walk_tree(&w, &a->tree);
+	s.ch = ARCA_CHANGE_ADDED;
+	if (rc == 0 && b->type == ARCA_ENTRY_DIR)
+		rc = walk_tree(&w, &b->tree);
+	arca_buf_dispose(&w.path);
+	return rc;
+}
+
 static int set_path(struct diff *d, size_t base, const arca_node *n)
 {
 	d->path.len = base;
@@ -229,7 +254,12 @@ static int diff_trees(struct diff *d, const arca_id *a, const arca_id *b)
 		const arca_node *n = c <= 0 ? &ta.nodes[i] : &tb.nodes[j];
 		if ((rc = set_path(d, base, n)) < 0)
 			break;
-		if (c < 0)
+		if (c && i < ta.n && j < tb.n &&
+			ta.nodes[i].name_len == tb.nodes[j].name_len &&
+			!memcmp(ta.nodes[i].name, tb.nodes[j].name,
+				ta.nodes[i].name_len))
+			rc = type_change(d, &ta.nodes[i++], &tb.nodes[j++]);
+		else if (c < 0)
 			rc = report_all(d, ARCA_CHANGE_REMOVED, &ta.nodes[i++]);
 		else if (c > 0)
 			rc = report_all(d, ARCA_CHANGE_ADDED, &tb.nodes[j++]);

@@ -23,6 +23,7 @@ int arca_buf_grow(arca_buf *b, size_t extra)
 		return ARCA_ERROR;
 	b->data = p;
 	b->cap = cap;
+	b->data[b->len] = '\0';
 	return 0;
 }
 

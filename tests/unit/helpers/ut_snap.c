@@ -1,4 +1,5 @@
 /* See ut_snap.h. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,9 @@
 #include <archive_entry.h>
 #include "testutil.h"
 #include "ut_snap.h"
+#include "ut_files.h"
+#include "repo_fixture.h"
+#include <sys/stat.h>
 
 static char *xstrdup(const char *s)
 {
@@ -232,4 +236,115 @@ void ut_expect_change(const ut_changes *c, size_t i, arca_change ch,
 		x->has_new != (ch != ARCA_CHANGE_REMOVED))
 		fail_msg("change %zu '%s': old/new entries %d/%d", i, path,
 			x->has_old, x->has_new);
+}
+
+int ut_sfx_setup(void **state)
+{
+	ut_sfx *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	f->r = tu_repo_new(&f->dir);
+	f->repo = ut_fmt("%s/repo", f->dir);
+	f->src = ut_fmt("%s/src", f->dir);
+	f->cache = ut_fmt("%s/cache", f->dir);
+	ut_mkdir(f->src, 0755);
+	*state = f;
+	return 0;
+}
+
+int ut_sfx_teardown(void **state)
+{
+	ut_sfx *f = *state;
+
+	ut_ents_clear(&f->ents);
+	arca_repo_free(f->r);
+	free(f->repo);
+	free(f->src);
+	free(f->cache);
+	tu_rmtree(f->dir);
+	free(f);
+	return 0;
+}
+
+arca_snapshot_opts ut_sfx_opts(ut_sfx *f)
+{
+	arca_snapshot_opts o = ARCA_SNAPSHOT_OPTS_INIT;
+
+	o.threads = 2;
+	o.cache_dir = f->cache;
+	o.warn = ut_warn_cb;
+	o.payload = &f->warns;
+	return o;
+}
+
+arca_id ut_sfx_snap(ut_sfx *f, const char *path,
+	const arca_snapshot_opts *o, arca_snapshot_stats *st)
+{
+	arca_snapshot_opts def = ut_sfx_opts(f);
+	arca_error err = ARCA_ERROR_INIT;
+	arca_snapshot_stats local;
+	arca_id id;
+
+	if (arca_snapshot_create(&id, st ? st : &local, f->r, path,
+		o ? o : &def, &err) < 0)
+		fail_msg("snapshot '%s': %s", path, err.msg);
+	return id;
+}
+
+void ut_sfx_put(ut_sfx *f, const char *rel, const void *data, size_t len,
+	unsigned mode)
+{
+	char *p = ut_fmt("%s/%s", f->src, rel);
+
+	ut_write_file(p, data, len);
+	if (chmod(p, mode) < 0)
+		fail_msg("chmod '%s'", p);
+	free(p);
+}
+
+void ut_sfx_mkdir(ut_sfx *f, const char *rel, unsigned mode)
+{
+	char *p = ut_fmt("%s/%s", f->src, rel);
+
+	ut_mkdir(p, mode);
+	free(p);
+}
+
+void ut_sfx_rm(ut_sfx *f, const char *rel)
+{
+	char *p = ut_fmt("%s/%s", f->src, rel);
+
+	if (remove(p) < 0)
+		fail_msg("remove '%s'", p);
+	free(p);
+}
+
+int64_t ut_sfx_mtime(ut_sfx *f, const char *rel)
+{
+	char *p = ut_fmt("%s/%s", f->src, rel);
+	int64_t t = ut_mtime_ns(p);
+
+	free(p);
+	return t;
+}
+
+void *ut_writer_main(void *arg)
+{
+	ut_writer *w = arg;
+	arca_error err = ARCA_ERROR_INIT;
+	arca_snapshot_opts o = ARCA_SNAPSHOT_OPTS_INIT;
+	arca_repo *r = NULL;
+
+	o.threads = 2;
+	o.cache_dir = w->cache;
+	if (w->start)
+		pthread_barrier_wait(w->start);
+	if ((w->rc = arca_repo_open(&r, w->repo, &err)) == 0 &&
+		(w->rc = arca_repo_lock(r, 0, &err)) == 0)
+		w->rc = arca_snapshot_create(&w->id, NULL, r, w->src, &o,
+			&err);
+	snprintf(w->msg, sizeof(w->msg), "%s", err.msg);
+	arca_repo_free(r);
+	return NULL;
 }

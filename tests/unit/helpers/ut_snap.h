@@ -88,4 +88,39 @@ typedef struct ut_ae {
 /* Writes entries to path: zip when zip, else gzip-compressed pax tar. */
 void ut_write_archive(const char *path, int zip, const ut_ae *v, size_t n);
 
+/*
+ * A snapshot-test fixture (cmocka setup/teardown): a fresh repository at
+ * dir/repo, an empty source directory dir/src, a stat cache dir/cache,
+ * collected warnings and walk entries.
+ */
+typedef struct ut_sfx {
+	char *dir, *repo, *src, *cache;
+	arca_repo *r;
+	ut_warns warns;
+	ut_ents ents;
+} ut_sfx;
+int ut_sfx_setup(void **state);
+int ut_sfx_teardown(void **state);
+/* Options: 2 threads, the fixture's cache and warning collector. */
+arca_snapshot_opts ut_sfx_opts(ut_sfx *f);
+/* arca_snapshot_create that must succeed (o NULL: ut_sfx_opts). */
+arca_id ut_sfx_snap(ut_sfx *f, const char *path,
+	const arca_snapshot_opts *o, arca_snapshot_stats *st);
+/* Files under src: write (then chmod), mkdir -p, remove, mtime. */
+void ut_sfx_put(ut_sfx *f, const char *rel, const void *data, size_t len,
+	unsigned mode);
+void ut_sfx_mkdir(ut_sfx *f, const char *rel, unsigned mode);
+void ut_sfx_rm(ut_sfx *f, const char *rel);
+int64_t ut_sfx_mtime(ut_sfx *f, const char *rel);
+
+/* A thread that opens repo, takes a shared lock and snapshots src. */
+typedef struct ut_writer {
+	const char *repo, *src, *cache;
+	void *start;        /* pthread_barrier_t * to wait on first */
+	int rc;
+	char msg[ARCA_ERROR_MSG_SIZE];
+	arca_id id;
+} ut_writer;
+void *ut_writer_main(void *arg);
+
 #endif
