@@ -105,6 +105,7 @@ static anode *place(arca_snap *s, anode *root, const char *path,
 	anode *dir = root;
 	const char *p = path;
 
+	*created = 0;
 	*unsafe = 0;
 	if (*p == '/') {
 		*unsafe = 1;
