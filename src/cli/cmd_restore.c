@@ -205,8 +205,8 @@ int cmd_restore(arca_cli *cli, void *optsp, int argc, char **argv)
 	ro.payload = cli;
 	if ((rc = arca_snapshot_resolve(&id, cli->repo, j.snap, &err)) == 0) {
 		if (!j.tar)
-			rc = arca_restore_dir(&st, cli->repo, &id, j.path, j.dir,
-				&ro, &err);
+			rc = arca_restore_dir(&st, cli->repo, &id, j.path,
+				j.dir, &ro, &err);
 		else if (j.to_stdout)
 			rc = arca_restore_tar(&st, cli->repo, &id, j.path, 1,
 				&ro, &err);

@@ -623,6 +623,17 @@ static void test_repo__lock_foreign_host_blocks(void **state)
 	assert_int_equal(ut_nlocks(f->path), 1);
 	ut_lock_ok(f->r, 0); /* shared with a shared lock */
 	assert_int_equal(ut_nlocks(f->path), 2);
+	assert_int_equal(arca_repo_unlock(f->r, &err), 0);
+	/* a lock file from elsewhere with absurd times still just blocks */
+	{
+		char *p = ut_fmt("%s/locks/cafe02", f->path);
+		ut_write_str(p, "{\"exclusive\":true,\"expires\":"
+			"9223372036854775807,\"hostname\":\"far.example\","
+			"\"pid\":7,\"time\":9223372036854775807}");
+		free(p);
+	}
+	assert_int_equal(arca_repo_lock(f->r, 0, &err), ARCA_ELOCKED);
+	ut_assert_msg(&err, "far.example");
 }
 
 static void test_repo__lock_unreadable_file(void **state)

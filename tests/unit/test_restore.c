@@ -814,13 +814,14 @@ static void check_tar(const char *path, const tar_want *w, size_t n)
 		if (w[i].type == AE_IFREG) {
 			char *buf = malloc(w[i].len + 1);
 			assert_int_equal(archive_entry_size(e), w[i].len);
-			assert_int_equal(archive_read_data(a, buf, w[i].len + 1),
-				w[i].len);
+			assert_int_equal(archive_read_data(a, buf,
+				w[i].len + 1), w[i].len);
 			assert_memory_equal(buf, w[i].data, w[i].len);
 			free(buf);
 		}
 		if (w[i].link)
-			assert_string_equal(archive_entry_symlink(e), w[i].link);
+			assert_string_equal(archive_entry_symlink(e),
+				w[i].link);
 		i++;
 	}
 	assert_int_equal(i, n);
@@ -867,7 +868,7 @@ static void test_restore__tar(void **state)
 		assert_int_equal(st.symlinks, 1);
 	}
 	{
-		/* A subpath: names are relative to it; a file keeps its name. */
+		/* A subpath: names relative to it; a file keeps its name. */
 		tar_want w[] = {
 			{ "c", AE_IFDIR, 0755, T0 + 3, NULL, 0, NULL },
 			{ "c/deep.txt", AE_IFREG, 0644, d, deep_txt,

@@ -128,7 +128,9 @@ static int scan_entry(const char *key, const arca_store_info *st,
 	if (!c->exclusive && !li.exclusive)
 		return 0;
 	c->conflict = 1;
-	arca_time_format(when, li.time * 1000000000);
+	/* Lock files come from other hosts: keep the product in range. */
+	arca_time_format(when, li.time > 0 && li.time < (INT64_C(1) << 33) ?
+		li.time * 1000000000 : 0);
 	snprintf(c->holder, sizeof(c->holder),
 		"%s lock held by pid %lld on host '%s' since %.19sZ (%s)",
 		li.exclusive ? "an exclusive" : "a shared", (long long)li.pid,

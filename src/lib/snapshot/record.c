@@ -168,7 +168,8 @@ int arca_snapshot_list(arca_snapshot_info **out, size_t *n, arca_repo *r,
 	for (i = 0; i < ids.n; i++)
 		if ((rc = arca_snapshot_get(&infos[i], r, &ids.v[i], err)) < 0)
 			goto done;
-	qsort(infos, ids.n, sizeof(*infos), by_time);
+	if (ids.n)
+		qsort(infos, ids.n, sizeof(*infos), by_time);
 	*out = infos;
 	*n = ids.n;
 	infos = NULL;

@@ -405,8 +405,8 @@ static int create_file(walker *wk, int dfd, const char *name,
 	int fd, rc;
 
 	for (int tries = 0; tries < 3; tries++) {
-		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-			O_CLOEXEC, 0600);
+		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL |
+			O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0)
 			return fd;
 		if (errno != EEXIST)
@@ -484,8 +484,8 @@ static int restore_link(walker *wk, int dfd, const arca_node *n,
 		if (symlinkat(n->target, dfd, n->name) == 0)
 			break;
 		if (errno != EEXIST || tries == 2)
-			return sys_fail(wk->p, errno, "cannot create the symlink",
-				path);
+			return sys_fail(wk->p, errno, "cannot create the "
+				"symlink", path);
 		if ((rc = clear_name(wk, dfd, n->name, path)) < 0)
 			return rc;
 	}
@@ -518,7 +518,8 @@ static int open_dir(walker *wk, int dfd, const char *name, const char *path)
 		if (errno != ENOTDIR && errno != ELOOP && errno != ENOENT)
 			return sys_fail(wk->p, errno, "cannot open the "
 				"directory", path);
-		/* A file or symlink is in the way: remove it, not its target. */
+		/* A file or symlink is in the way: remove it (a link, not
+		 * its target). */
 		if ((rc = clear_name(wk, dfd, name, path)) < 0)
 			return rc;
 	}
@@ -541,9 +542,11 @@ static int restore_dir(walker *wk, int dfd, const arca_node *n,
 	if ((rc = restore_tree(wk, fd, &n->tree)) == 0) {
 		to_timespec(ts, n->mtime_ns);
 		if (fchmod(fd, n->mode & 07777) < 0)
-			rc = sys_fail(wk->p, errno, "cannot set its mode", path);
+			rc = sys_fail(wk->p, errno, "cannot set its mode",
+				path);
 		else if (futimens(fd, ts) < 0)
-			rc = sys_fail(wk->p, errno, "cannot set its mtime", path);
+			rc = sys_fail(wk->p, errno, "cannot set its mtime",
+				path);
 	}
 	close(fd);
 	return rc;

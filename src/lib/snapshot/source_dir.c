@@ -177,7 +177,8 @@ static int read_names(arca_snap *s, char ***out, size_t *count, int dirfd,
 		n++;
 	}
 	closedir(d);
-	qsort(v, n, sizeof(*v), by_name);
+	if (n)
+		qsort(v, n, sizeof(*v), by_name);
 	*out = v;
 	*count = n;
 	return 0;

@@ -68,7 +68,8 @@ int arca_tree_serialize(arca_buf *out, arca_node *nodes, size_t n,
 
 	if (!doc || !arr)
 		goto oom;
-	qsort(nodes, n, sizeof(*nodes), arca_node_cmp);
+	if (n)
+		qsort(nodes, n, sizeof(*nodes), arca_node_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (!(e = node_json(&nodes[i])) ||
 			json_array_append_new(arr, e) < 0)

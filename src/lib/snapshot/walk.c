@@ -111,8 +111,10 @@ int arca_snapshot_walk(arca_repo *r, const arca_id *snapshot,
 		arca_node_dispose(&node);
 		return rc;
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		arca_node_dispose(&node);
 		return rc;
+	}
 	if (subpath && *subpath && arca_buf_puts(&w.path, subpath) < 0)
 		return arca_error_set(err, ARCA_ERROR, "out of memory");
 	while (w.path.len && w.path.data[w.path.len - 1] == '/')

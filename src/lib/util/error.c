@@ -51,8 +51,15 @@ int arca_error_prefix(arca_error *err, const char *fmt, ...)
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	n = strlen(err->msg);
-	if (old[0] && n + 2 < sizeof(err->msg))
-		snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", old);
+	if (old[0] && n + 2 < sizeof(err->msg)) {
+		/* Truncating the old message is fine: copy what fits. */
+		size_t room = sizeof(err->msg) - n - 3, k = strlen(old);
+		if (k > room)
+			k = room;
+		memcpy(err->msg + n, ": ", 2);
+		memcpy(err->msg + n + 2, old, k);
+		err->msg[n + 2 + k] = '\0';
+	}
 	return err->code ? err->code : ARCA_ERROR;
 }
 

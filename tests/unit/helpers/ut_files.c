@@ -146,12 +146,15 @@ int ut_run_as_nobody(void (*fn)(void *arg, void *res), void *arg,
 	if (!buf || pipe(fds) < 0 || (pid = fork()) < 0)
 		fail_msg("cannot start a child: %s", strerror(errno));
 	if (pid == 0) {
+		/* buf[0]: 1 when privileges could not be dropped; the
+		 * result follows */
 		close(fds[0]);
 		if (geteuid() == 0 && (setgroups(0, NULL) < 0 ||
 			setgid(65534) < 0 || setuid(65534) < 0)) {
 			buf[0] = 1;
 		} else {
-			fn(arg, buf + 1);
+			fn(arg, res);
+			memcpy(buf + 1, res, size);
 		}
 		if (write(fds[1], buf, size + 1) != (ssize_t)(size + 1))
 			_exit(2);
@@ -168,8 +171,10 @@ int ut_run_as_nobody(void (*fn)(void *arg, void *res), void *arg,
 	}
 	close(fds[0]);
 	if (waitpid(pid, &status, 0) != pid || got != size + 1 ||
-		!WIFEXITED(status) || WEXITSTATUS(status))
+		!WIFEXITED(status) || WEXITSTATUS(status)) {
+		free(buf);
 		fail_msg("child failed (status %d, %zu bytes)", status, got);
+	}
 	if (buf[0]) {
 		free(buf);
 		return 1;
