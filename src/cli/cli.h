@@ -3,6 +3,7 @@
 #define ARCA_CLI_H
 
 #include <stdio.h>
+#include <jansson.h>
 #include "arca/arca.h"
 
 enum {
@@ -92,6 +93,19 @@ const char *cli_short_id(char buf[16], const arca_id *id);
  */
 int cli_snapshot_arg(arca_cli *cli, const char *arg, arca_id *id,
 	const char **subpath);
+
+enum {
+	Q_QUOTES = 1, /* also \\ and \' (text inside '...') */
+	Q_HIGH = 2    /* also bytes >= 0x80, even in valid UTF-8 */
+};
+/* Writes a name on one line: control bytes as \xNN, bytes >= 0x80 too
+ * when s is not valid UTF-8 (or Q_HIGH), more as flags say. */
+void cli_quote(FILE *f, const char *s, int flags);
+/* s as a JSON string, escaped as cli_quote does when not UTF-8. */
+json_t *cli_json_text(const char *s);
+/* obj[key] = cli_json_text(s), plus obj[key_b64] = the raw bytes in
+ * base64 when s is not UTF-8, so nothing is lost. */
+void cli_json_set_name(json_t *obj, const char *key, const char *s);
 
 /* Writes a JSON text followed by a newline to stdout. */
 void cli_json_print(const char *text);

@@ -29,9 +29,9 @@ static int on_change(arca_change ch, const arca_entry *a,
 
 	c->n[ch]++;
 	if (c->cli->json) {
-		json_t *j = json_pack("{s:s, s:s%}", "change", names[ch], "path",
-			e->path, strlen(e->path));
+		json_t *j = json_pack("{s:s}", "change", names[ch]);
 		char *s;
+		cli_json_set_name(j, "path", e->path);
 		if (ch == ARCA_CHANGE_MODE) {
 			json_object_set_new(j, "old_mode", json_integer(a->mode));
 			json_object_set_new(j, "new_mode", json_integer(b->mode));
@@ -42,10 +42,13 @@ static int on_change(arca_change ch, const arca_entry *a,
 		free(s);
 		json_decref(j);
 	} else if (ch == ARCA_CHANGE_MODE) {
-		printf("m %s (%04o -> %04o)\n", e->path, a->mode, b->mode);
+		fputs("m ", stdout);
+		cli_quote(stdout, e->path, 0);
+		printf(" (%04o -> %04o)\n", a->mode, b->mode);
 	} else {
-		printf("%c %s%s\n", marks[ch], e->path,
-			e->type == ARCA_ENTRY_DIR ? "/" : "");
+		printf("%c ", marks[ch]);
+		cli_quote(stdout, e->path, 0);
+		printf("%s\n", e->type == ARCA_ENTRY_DIR ? "/" : "");
 	}
 	return 0;
 }

@@ -38,13 +38,14 @@ static int print_entry(const arca_entry *e, void *payload)
 	struct ls_opts *o = ((void **)payload)[1];
 
 	if (cli->json) {
-		json_t *j = json_pack("{s:s%, s:s, s:i, s:I, s:I}", "path",
-			e->path, strlen(e->path), "type", type_str(e->type),
+		json_t *j = json_pack("{s:s, s:i, s:I, s:I}",
+			"type", type_str(e->type),
 			"mode", (int)e->mode, "size", (json_int_t)e->size,
 			"mtime_ns", (json_int_t)e->mtime_ns);
 		char *s;
+		cli_json_set_name(j, "path", e->path);
 		if (e->target)
-			json_object_set_new(j, "target", json_string(e->target));
+			cli_json_set_name(j, "target", e->target);
 		if (e->tree) {
 			char id[ARCA_ID_STRSZ];
 			arca_id_str(id, e->tree);
@@ -67,11 +68,13 @@ static int print_entry(const arca_entry *e, void *payload)
 			e->type == ARCA_ENTRY_SYMLINK ? 'l' : '-', e->mode,
 			(unsigned long long)e->size, when);
 	}
-	fputs(e->path, stdout);
+	cli_quote(stdout, e->path, 0);
 	if (e->type == ARCA_ENTRY_DIR)
 		fputc('/', stdout);
-	if (o->long_format && e->target)
-		printf(" -> %s", e->target);
+	if (o->long_format && e->target) {
+		fputs(" -> ", stdout);
+		cli_quote(stdout, e->target, 0);
+	}
 	fputc('\n', stdout);
 	return 0;
 }

@@ -32,48 +32,6 @@ const arca_cli_spec cmd_verify_spec = {
 	opts, sizeof(struct verify_opts), 0, 0
 };
 
-enum {
-	Q_QUOTES = 1, /* also \\ and \' (text inside '...') */
-	Q_HIGH = 2    /* also bytes >= 0x80 (text that is not UTF-8) */
-};
-
-/* Writes s to f on one line: control bytes as \xNN, more as flags say. */
-static void quote(FILE *f, const char *s, int flags)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	int high = flags & Q_HIGH;
-
-	for (; *p; p++) {
-		if ((flags & Q_QUOTES) && (*p == '\\' || *p == '\''))
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f || (high && *p >= 0x80))
-			fprintf(f, "\\x%02x", *p);
-		else
-			fputc(*p, f);
-	}
-}
-
-/* s as a JSON string; escaped when it is not valid UTF-8. */
-static json_t *json_text(const char *s)
-{
-	json_t *j;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-
-	if (!s)
-		return json_null();
-	if ((j = json_string(s)))
-		return j;
-	if (!(f = open_memstream(&buf, &len)))
-		return json_null();
-	quote(f, s, Q_QUOTES | Q_HIGH);
-	fclose(f);
-	j = json_string(buf);
-	free(buf);
-	return j ? j : json_null();
-}
-
 static void print_json_finding(const arca_finding *f)
 {
 	json_t *j = json_object();
@@ -84,10 +42,10 @@ static void print_json_finding(const arca_finding *f)
 		ARCA_SEV_ERROR ? "ERROR" : f->severity == ARCA_SEV_WARNING ?
 		"WARNING" : "INFO"));
 	json_object_set_new(j, "finding", json_string(f->name));
-	json_object_set_new(j, "object", json_text(f->object));
-	json_object_set_new(j, "snapshot", json_text(f->snapshot));
-	json_object_set_new(j, "path", json_text(f->path));
-	json_object_set_new(j, "message", json_text(f->message));
+	json_object_set_new(j, "object", cli_json_text(f->object));
+	json_object_set_new(j, "snapshot", cli_json_text(f->snapshot));
+	json_object_set_new(j, "path", cli_json_text(f->path));
+	json_object_set_new(j, "message", cli_json_text(f->message));
 	text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	if (text)
 		cli_json_print(text);
@@ -113,16 +71,16 @@ static int finding_cb(const arca_finding *f, void *payload)
 		return 0;
 	}
 	printf("%s %s ", sev_name(f->severity), f->name);
-	quote(stdout, f->object ? f->object : "-", 0);
+	cli_quote(stdout, f->object ? f->object : "-", 0);
 	if (f->snapshot)
 		printf(" snapshot %s", f->snapshot);
 	if (f->path) {
 		fputs(" path '", stdout);
-		quote(stdout, f->path, Q_QUOTES);
+		cli_quote(stdout, f->path, Q_QUOTES);
 		fputc('\'', stdout);
 	}
 	fputs(": ", stdout);
-	quote(stdout, f->message, 0);
+	cli_quote(stdout, f->message, 0);
 	fputc('\n', stdout);
 	return 0;
 }

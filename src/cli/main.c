@@ -178,10 +178,11 @@ static int open_repo(arca_cli *cli, unsigned flags)
 	return -1;
 }
 
-static int run(arca_cli *cli, const cmd_row *c, int argc, char **argv)
+static int run(arca_cli *cli, const cmd_row *c, int argc, char **argv,
+	int help)
 {
 	void *values = calloc(1, c->spec->opts_size ? c->spec->opts_size : 1);
-	int help = 0, rc;
+	int rc;
 
 	if (!values)
 		return cli_usage_error(cli, "out of memory");
@@ -236,9 +237,20 @@ int main(int argc, char **argv)
 			cli.repo_url = argv[i];
 		} else if (!strncmp(a, "--repo=", 7)) {
 			cli.repo_url = a + 7;
-		} else if (!global_opt(&cli, a[1] == '-' ? a + 2 : NULL,
-			a[1] != '-' && !a[2] ? a[1] : 0, NULL, &help)) {
-			return cli_usage_error(&cli, "unknown option '%s'", a);
+		} else if (a[1] == '-') {
+			if (!global_opt(&cli, a + 2, 0, NULL, &help))
+				return cli_usage_error(&cli,
+					"unknown option '%s'", a);
+		} else {
+			/* A cluster of short flags: -vv, -qh. */
+			for (const char *p = a + 1; *p; p++)
+				if (*p == 'r' || !global_opt(&cli, NULL, *p, NULL,
+					&help))
+					return cli_usage_error(&cli,
+						"unknown option '%s'", a);
+			if (!a[1])
+				return cli_usage_error(&cli,
+					"unknown option '%s'", a);
 		}
 	}
 	if (i == argc || !strcmp(argv[i], "help")) {
@@ -257,7 +269,8 @@ int main(int argc, char **argv)
 	for (size_t k = 0; k < NCOMMANDS; k++)
 		if (!strcmp(commands[k].name, argv[i])) {
 			cli.cmd_name = commands[k].name;
-			return run(&cli, &commands[k], argc - i, argv + i);
+			return run(&cli, &commands[k], argc - i, argv + i,
+				help);
 		}
 	return cli_usage_error(&cli, "'%s' is not an arca command; see "
 		"'arca --help'", argv[i]);

@@ -162,10 +162,18 @@ static char *hand_repo(fx *f, const char *name, const char *config)
 	return p;
 }
 
-#define CFG_TAIL "\"id\":\"0123456789abcdef0123456789abcdef\"," \
+#define CFG_TAIL CFG_ALGOS "\"id\":\"0123456789abcdef0123456789abcdef\"," \
 	"\"chunker\":{\"algorithm\":\"fastcdc-v1\",\"min_size\":262144," \
 	"\"avg_size\":1048576,\"max_size\":4194304}," \
 	"\"compression\":{\"algorithm\":\"zstd\",\"level\":3}}"
+
+#define CFG_ALGOS "\"hash\":\"sha256\"," \
+	"\"object_encoding\":\"zstd-frame-checksum\","
+#define CFG_V1 "{\"format\":\"arca-repository\"," \
+	"\"version\":{\"major\":1,\"minor\":0},"
+#define CFG_CHUNKER "\"chunker\":{\"algorithm\":\"fastcdc-v1\"," \
+	"\"min_size\":262144,\"avg_size\":1048576,\"max_size\":4194304},"
+#define CFG_ID "\"id\":\"0123456789abcdef0123456789abcdef\","
 
 static void test_repo__open_newer_version(void **state)
 {
@@ -198,6 +206,26 @@ static void test_repo__open_bad_config(void **state)
 		"{\"format\":\"arca-repository\"," CFG_TAIL,
 		"not json at all",
 		"",
+		/* id not 32 hex digits */
+		CFG_V1 CFG_ALGOS "\"id\":\"../../etc\"," CFG_CHUNKER
+		"\"compression\":{\"algorithm\":\"zstd\",\"level\":3}}",
+		/* unknown algorithms */
+		CFG_V1 "\"hash\":\"blake3\",\"object_encoding\":"
+		"\"zstd-frame-checksum\"," CFG_ID CFG_CHUNKER
+		"\"compression\":{\"algorithm\":\"zstd\",\"level\":3}}",
+		CFG_V1 CFG_ALGOS CFG_ID CFG_CHUNKER
+		"\"compression\":{\"algorithm\":\"lz4\",\"level\":3}}",
+		CFG_V1 CFG_ALGOS CFG_ID "\"chunker\":{\"algorithm\":"
+		"\"rabin\",\"min_size\":262144,\"avg_size\":1048576,"
+		"\"max_size\":4194304},"
+		"\"compression\":{\"algorithm\":\"zstd\",\"level\":3}}",
+		/* out of range */
+		CFG_V1 CFG_ALGOS CFG_ID CFG_CHUNKER
+		"\"compression\":{\"algorithm\":\"zstd\",\"level\":99}}",
+		CFG_V1 CFG_ALGOS CFG_ID "\"chunker\":{\"algorithm\":"
+		"\"fastcdc-v1\",\"min_size\":-1,\"avg_size\":1048576,"
+		"\"max_size\":4194304},"
+		"\"compression\":{\"algorithm\":\"zstd\",\"level\":3}}",
 	};
 	fx *f = *state;
 	char name[32];
@@ -217,6 +245,12 @@ static void test_repo__open_bad_config(void **state)
 		assert_true(err.msg[0] != '\0');
 		if (i == 0)
 			ut_assert_msg(&err, "tar-pit");
+		if (i == 5)
+			ut_assert_msg(&err, "32 lowercase hex");
+		if (i == 6)
+			ut_assert_msg(&err, "blake3");
+		if (i == 7)
+			ut_assert_msg(&err, "lz4");
 		free(p);
 	}
 }
@@ -285,7 +319,7 @@ static void test_repo__object_put_existing(void **state)
 	r2 = ut_repo_open(f->path);
 	assert_int_equal(arca_repo__object_exists(r2, &res.id, &err), 1);
 	assert_int_equal(arca_repo__object_put(r2, &res, "dup", 3,
-		ARCA_STORE_PUT_DEFER, NULL, &err), 0);
+		ARCA_REPO_PUT_DEFER, NULL, &err), 0);
 	assert_int_equal(res.stored, 0);
 	assert_int_equal(arca_repo__flush(r2, &err), 0);
 	arca_repo_free(r2);

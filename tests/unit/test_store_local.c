@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "store/store.h"
 #include "testutil.h"
 #include "store_suite.h"
 

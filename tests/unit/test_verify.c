@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "store/store.h"
 #include "repo_fixture.h"
 #include "arca/verify.h"
 

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "repo/repo.h"
+#include "store/store.h"
 #include "util/json.h"
 #include "util/sys.h"
 

@@ -7,6 +7,10 @@
 #include <string.h>
 #include <zstd.h>
 #include "repo/repo.h"
+#include "store/store.h"
+
+_Static_assert(ARCA_REPO_PUT_DEFER == ARCA_STORE_PUT_DEFER,
+	"repository put flags are the store's");
 #include "hash/sha256.h"
 #include "util/json.h"
 
@@ -275,4 +279,42 @@ int arca_repo__json_get(arca_repo *r, json_t **out, const arca_id *id,
 	rc = arca_json_parse(out, data, len, desc, err);
 	free(data);
 	return rc;
+}
+
+int arca_repo__frame_get(arca_repo *r, arca_buf *frame, const arca_id *id,
+	arca_error *err)
+{
+	char key[ARCA_KEY_MAX];
+
+	arca_repo__object_key(key, id);
+	arca_buf_clear(frame);
+	return arca_store_get(r->store, frame, key, 0, UINT64_MAX, err);
+}
+
+int arca_repo__key_get(arca_repo *r, arca_buf *out, const char *key,
+	uint64_t max, arca_error *err)
+{
+	arca_buf_clear(out);
+	return arca_store_get(r->store, out, key, 0, max, err);
+}
+
+struct keys_ctx {
+	arca_repo_key_cb cb;
+	void *payload;
+};
+
+static int key_entry(const char *key, const arca_store_info *st,
+	void *payload)
+{
+	struct keys_ctx *c = payload;
+
+	return c->cb(key, st ? st->size : 0, c->payload);
+}
+
+int arca_repo__keys_list(arca_repo *r, const char *prefix,
+	arca_repo_key_cb cb, void *payload, arca_error *err)
+{
+	struct keys_ctx c = { cb, payload };
+
+	return arca_store_list(r->store, prefix, key_entry, &c, err);
 }

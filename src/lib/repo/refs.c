@@ -5,6 +5,7 @@
  */
 #include <string.h>
 #include "repo/repo.h"
+#include "store/store.h"
 
 static int put_id(arca_repo *r, const char *key, const arca_id *id,
 	arca_error *err)
@@ -36,6 +37,21 @@ static int valid_name(const char *name)
 		return 0;
 	}
 	return 1;
+}
+
+int arca_repo__dataset_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+	char ref[128];
+
+	if (!n || n > 100 || !((name[0] >= 'a' && name[0] <= 'z') ||
+		(name[0] >= 'A' && name[0] <= 'Z') ||
+		(name[0] >= '0' && name[0] <= '9')) ||
+		strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
+		"TUVWXYZ0123456789._-") != n)
+		return 0;
+	snprintf(ref, sizeof(ref), "datasets/%s", name);
+	return valid_name(ref);
 }
 
 int arca_repo__record_add(arca_repo *r, const char *kind, const arca_id *id,

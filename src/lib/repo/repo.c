@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "repo/repo.h"
+#include "store/store.h"
 #include "util/json.h"
 #include "util/sys.h"
 
@@ -94,6 +95,21 @@ fail:
 	return rc;
 }
 
+static int expect_str(json_t *obj, const char *key, const char *want,
+	const char *what, arca_error *err)
+{
+	const char *s;
+	int rc;
+
+	if ((rc = arca_json_get_str(&s, obj, key, what, err)) < 0)
+		return rc;
+	if (strcmp(s, want))
+		return arca_error_set(err, ARCA_EVERSION, "%s: %s '%.40s' is not "
+			"known to this arca (it knows '%s'): upgrade arca", what,
+			key, s, want);
+	return 0;
+}
+
 static int parse_config(arca_repo *r, const arca_buf *cfg, arca_error *err)
 {
 	const char *what = "repository config", *s;
@@ -126,7 +142,21 @@ static int parse_config(arca_repo *r, const arca_buf *cfg, arca_error *err)
 	r->format_minor = (unsigned)minor;
 	if ((rc = arca_json_get_str(&s, doc, "id", what, err)) < 0)
 		goto done;
+	if (strlen(s) != 32 || strspn(s, "0123456789abcdef") != 32) {
+		rc = arca_error_set(err, ARCA_ECORRUPT, "%s: id '%.40s' is not "
+			"32 lowercase hex digits", what, s);
+		goto done;
+	}
 	snprintf(r->repo_id, sizeof(r->repo_id), "%s", s);
+	/* A reader that does not know an algorithm must not guess. */
+	if ((rc = expect_str(doc, "hash", "sha256", what, err)) < 0 ||
+		(rc = expect_str(doc, "object_encoding", "zstd-frame-checksum",
+			what, err)) < 0 ||
+		(rc = expect_str(json_object_get(doc, "chunker"), "algorithm",
+			"fastcdc-v1", what, err)) < 0 ||
+		(rc = expect_str(json_object_get(doc, "compression"),
+			"algorithm", "zstd", what, err)) < 0)
+		goto done;
 	v = json_object_get(doc, "chunker");
 	if ((rc = arca_json_get_int(&n[0], v, "min_size", what, err)) < 0 ||
 		(rc = arca_json_get_int(&n[1], v, "avg_size", what, err)) < 0 ||
@@ -139,6 +169,17 @@ static int parse_config(arca_repo *r, const arca_buf *cfg, arca_error *err)
 	r->cdc.avg_size = (uint32_t)n[1];
 	r->cdc.max_size = (uint32_t)n[2];
 	r->zstd_level = (int)n[3];
+	if (n[3] < 1 || n[3] > 19) {
+		rc = arca_error_set(err, ARCA_ECORRUPT, "%s: zstd level %lld "
+			"is out of range (1-19)", what, (long long)n[3]);
+		goto done;
+	}
+	for (int i = 0; i < 3; i++)
+		if (n[i] < 1 || n[i] > UINT32_MAX) {
+			rc = arca_error_set(err, ARCA_ECORRUPT, "%s: chunk size "
+				"%lld is out of range", what, (long long)n[i]);
+			goto done;
+		}
 	if ((rc = arca_cdc_params_check(&r->cdc, err)) < 0)
 		arca_error_prefix(err, "%s", what);
 done:

@@ -5,7 +5,8 @@
 #include <pthread.h>
 #include <jansson.h>
 #include "arca/repo.h"
-#include "store/store.h"
+/* Only repo/ sees the store (store/store.h): the rest goes through here. */
+typedef struct arca_store arca_store;
 #include "chunk/fastcdc.h"
 #include "util/buf.h"
 #include "util/idset.h"
@@ -40,6 +41,10 @@ struct arca_repo {
 /* "objects/ab/abcdef..." for id. */
 void arca_repo__object_key(char out[ARCA_KEY_MAX], const arca_id *id);
 
+/* Flags of object puts: DEFER for bulk writes, which become durable and
+ * visible at arca_repo__flush (the store's own DEFER flag). */
+#define ARCA_REPO_PUT_DEFER (1u << 1)
+
 /* Outcome of writing one object. */
 typedef struct arca_put_result {
 	arca_id id;
@@ -49,8 +54,7 @@ typedef struct arca_put_result {
 
 /*
  * Writes content as an object (hash, dedup, zstd with checksum) unless it
- * exists. flags: ARCA_STORE_PUT_DEFER for bulk writes, which become
- * durable and visible at arca_repo__flush. Thread-safe. cctx is an
+ * exists. flags: ARCA_REPO_PUT_DEFER. Thread-safe. cctx is an
  * optional per-thread ZSTD_CCtx (NULL: one is made for the call).
  */
 int arca_repo__object_put(arca_repo *r, arca_put_result *res,
@@ -79,6 +83,22 @@ int arca_repo__object_write(arca_repo *r, uint64_t *stored_size,
  * not, <0 on error. */
 int arca_repo__object_exists(arca_repo *r, const arca_id *id,
 	arca_error *err);
+
+/*
+ * Raw access for checkers (verify, restore) that must see the stored
+ * bytes and keys as they are, without going below the repository.
+ * frame_get: object id's stored frame (ARCA_ENOTFOUND when missing).
+ * key_get: up to max bytes of any key. keys_list: every key under a
+ * layout prefix with its stored size, in no particular order.
+ */
+int arca_repo__frame_get(arca_repo *r, arca_buf *frame, const arca_id *id,
+	arca_error *err);
+int arca_repo__key_get(arca_repo *r, arca_buf *out, const char *key,
+	uint64_t max, arca_error *err);
+typedef int (*arca_repo_key_cb)(const char *key, uint64_t size,
+	void *payload);
+int arca_repo__keys_list(arca_repo *r, const char *prefix,
+	arca_repo_key_cb cb, void *payload, arca_error *err);
 
 /* Makes deferred object writes durable and visible. */
 int arca_repo__flush(arca_repo *r, arca_error *err);
@@ -109,6 +129,13 @@ int arca_repo__record_add(arca_repo *r, const char *kind, const arca_id *id,
 typedef int (*arca_repo_record_cb)(const arca_id *id, void *payload);
 int arca_repo__record_list(arca_repo *r, const char *kind,
 	arca_repo_record_cb cb, void *payload, arca_error *err);
+
+/* Dataset names: what may follow "datasets/" in a ref (and '@' may not,
+ * as it separates a version: NAME@3). */
+#define ARCA_DATASET_NAME_RULE "1 to 100 letters, digits, '.', '_' or " \
+	"'-', starting with a letter or digit, with no '..' and no '.' at " \
+	"the end"
+int arca_repo__dataset_name_valid(const char *name);
 
 /* Refs: mutable names ("datasets/churn") pointing at a record. */
 int arca_repo__ref_set(arca_repo *r, const char *name, const arca_id *id,

@@ -11,15 +11,21 @@
 #include "snapshot/snap.h"
 #include "util/json.h"
 #include "util/sys.h"
+#include "util/utf8.h"
 
-static int valid_dataset(const char *name)
+/* Host and user names are text in the record; the rare one that is not
+ * UTF-8 keeps its ASCII and gets '?' for the rest. */
+static void ascii_fallback(char *s)
 {
-	size_t n = strlen(name);
+	json_t *j = json_string(s);
 
-	if (!n || n > 100 || name[0] == '.' || name[0] == '-')
-		return 0;
-	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW"
-		"XYZ0123456789._-") == n;
+	if (j) {
+		json_decref(j);
+		return;
+	}
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			*s = '?';
 }
 
 /* The newest earlier snapshot of the same dataset, or else of the same
@@ -79,25 +85,29 @@ static int write_record(arca_snap *s, arca_id *id, const arca_id *tree,
 
 	arca_hostname(host, sizeof(host));
 	arca_username(user, sizeof(user));
+	ascii_fallback(host);
+	ascii_fallback(user);
 	arca_time_format(now, arca_time_now_ns());
-	doc = json_pack("{s:s, s:i, s:o, s:s, s:s, s:s, s:s, s:{s:s, s:s}, "
+	doc = json_pack("{s:s, s:i, s:o, s:s, s:s, s:s, s:s, s:{s:s}, "
 		"s:o}", "type", "snapshot", "version", 1, "tree",
 		arca_json_id(tree), "time", now, "hostname", host, "username",
 		user, "arca_version", ARCA_VERSION, "source", "kind", kind,
-		"path", src, "summary", summary_json(&s->st));
+		"summary", summary_json(&s->st));
 	if (!doc)
 		return arca_error_set(s->err, ARCA_ERROR, "out of memory");
+	/* A source path that is not UTF-8 is kept as path_b64. */
+	if (arca_json_set_bytes(json_object_get(doc, "source"), "path", src,
+		strlen(src)) < 0) {
+		rc = arca_error_set(s->err, ARCA_ERROR, "out of memory");
+		goto done;
+	}
 	if (format)
 		json_object_set_new(json_object_get(doc, "source"), "format",
 			json_string(format));
 	if (o->dataset)
 		json_object_set_new(doc, "dataset", json_string(o->dataset));
-	if (o->message && json_object_set_new(doc, "message",
-		json_string(o->message)) < 0) {
-		rc = arca_error_set(s->err, ARCA_EINVALID,
-			"the message is not valid UTF-8");
-		goto done;
-	}
+	if (o->message)
+		json_object_set_new(doc, "message", json_string(o->message));
 	if ((rc = find_parent(s->r, &parent, o->dataset, host, src,
 		s->err)) < 0)
 		goto done;
@@ -171,9 +181,12 @@ int arca_snapshot_create(arca_id *id, arca_snapshot_stats *stats,
 	s.r = r;
 	s.o = &o;
 	s.err = err;
-	if (o.dataset && !valid_dataset(o.dataset))
+	if (o.dataset && !arca_repo__dataset_name_valid(o.dataset))
 		return arca_error_set(err, ARCA_EINVALID, "invalid dataset name "
-			"'%s' (letters, digits, '.', '_' and '-')", o.dataset);
+			"'%s': " ARCA_DATASET_NAME_RULE, o.dataset);
+	if (o.message && !arca_utf8_valid(o.message, strlen(o.message)))
+		return arca_error_set(err, ARCA_EINVALID,
+			"the message is not valid UTF-8");
 	if (!(src = realpath(path, NULL)))
 		return arca_error_set_errno(err, ARCA_ERROR, errno,
 			"cannot snapshot '%s'", path);

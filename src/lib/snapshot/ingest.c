@@ -163,7 +163,7 @@ int arca_snap__put_tree(arca_snap *s, arca_id *id, arca_node *nodes,
 
 	if ((rc = arca_tree_serialize(&b, nodes, n, s->err)) == 0 &&
 		(rc = arca_repo__object_put(s->r, &res, b.data, b.len,
-			ARCA_STORE_PUT_DEFER, NULL, s->err)) == 0) {
+			ARCA_REPO_PUT_DEFER, NULL, s->err)) == 0) {
 		*id = res.id;
 		if (res.stored) {
 			s->st.objects_new++;

@@ -365,13 +365,10 @@ int arca_restore__check(arca_repo *r, const arca_restore_root *root,
 int arca_restore__get(arca_buf *frame, arca_repo *r, const arca_id *id,
 	const char *path, arca_error *err)
 {
-	char key[ARCA_KEY_MAX], s[ARCA_ID_STRSZ];
+	char s[ARCA_ID_STRSZ];
 	int rc;
 
-	arca_buf_clear(frame);
-	arca_repo__object_key(key, id);
-	if ((rc = arca_store_get(r->store, frame, key, 0, UINT64_MAX,
-		err)) == 0)
+	if ((rc = arca_repo__frame_get(r, frame, id, err)) == 0)
 		return 0;
 	arca_id_str(s, id);
 	if (rc == ARCA_ENOTFOUND)

@@ -223,15 +223,13 @@ static uint64_t frame_bound(const unsigned char *f, size_t len)
 
 /* Reads object id's stored frame into raw: 0, ARCA_ENOTFOUND,
  * ARCA_EREMOTE, or ARCA_ECORRUPT when the key cannot be read. */
-static int get_frame(arca_store *st, arca_buf *raw, const arca_id *id,
+static int get_frame(arca_repo *r, arca_buf *raw, const arca_id *id,
 	arca_error *e)
 {
-	char key[ARCA_KEY_MAX], s[ARCA_ID_STRSZ];
+	char s[ARCA_ID_STRSZ];
 	int rc;
 
-	arca_repo__object_key(key, id);
-	arca_buf_clear(raw);
-	rc = arca_store_get(st, raw, key, 0, UINT64_MAX, e);
+	rc = arca_repo__frame_get(r, raw, id, e);
 	if (rc == 0 || rc == ARCA_ENOTFOUND || rc == ARCA_EREMOTE)
 		return rc;
 	arca_id_str(s, id);
@@ -264,7 +262,7 @@ int arca_verify__read(arca_verify_run *v, const arca_id *id, arca_error *e)
 {
 	int rc;
 
-	if ((rc = get_frame(v->r->store, &v->raw, id, e)) < 0)
+	if ((rc = get_frame(v->r, &v->raw, id, e)) < 0)
 		return rc;
 	return decode(&v->data, &v->raw, id, v->dctx, e);
 }
@@ -291,8 +289,7 @@ static int object_key_id(arca_id *id, const char *key)
 	return arca_id_parse(id, p + 3);
 }
 
-static int list_object(const char *key, const arca_store_info *st,
-	void *payload)
+static int list_object(const char *key, uint64_t size, void *payload)
 {
 	arca_verify_run *v = payload;
 	arca_id id;
@@ -306,7 +303,7 @@ static int list_object(const char *key, const arca_store_info *st,
 		return arca_error_set(v->err, ARCA_ERROR, "out of memory");
 	if (rc == 1) {
 		v->stats->objects++;
-		v->stats->stored_bytes += st ? st->size : 0;
+		v->stats->stored_bytes += size;
 	}
 	if (v->opts->progress && !(v->stats->objects & 4095))
 		v->opts->progress(v->stats->objects, 0, v->opts->payload);
@@ -327,7 +324,7 @@ static int list_objects(arca_verify_run *v)
 	size_t n = 0;
 	int rc;
 
-	rc = arca_store_list(v->r->store, ARCA_KEY_OBJECTS, list_object, v,
+	rc = arca_repo__keys_list(v->r, ARCA_KEY_OBJECTS, list_object, v,
 		v->err);
 	if (rc)
 		return rc < 0 ? rc : ARCA_ERROR;
@@ -408,7 +405,7 @@ static int pool_bad(pool *p, arca_vobj *o, const char *msg)
 static int check_one(pool *p, arca_vobj *o, ZSTD_DCtx *d, arca_buf *raw,
 	arca_buf *out, arca_error *e)
 {
-	int rc = get_frame(p->v->r->store, raw, &o->id, e);
+	int rc = get_frame(p->v->r, raw, &o->id, e);
 
 	if (rc == ARCA_EREMOTE)
 		return rc;

@@ -327,10 +327,9 @@ static void keys_dispose(keys *k)
 	free(k->v);
 }
 
-static int collect(const char *key, const arca_store_info *st,
-	void *payload)
+static int collect(const char *key, uint64_t size, void *payload)
 {
-	(void)st;
+	(void)size;
 	return keys_add(payload, key) < 0 ? ARCA_ERROR : 0;
 }
 
@@ -345,7 +344,7 @@ static int list_keys(arca_verify_run *v, keys *k, const char *prefix)
 	arca_error e = ARCA_ERROR_INIT;
 	int rc;
 
-	if ((rc = arca_store_list(v->r->store, prefix, collect, k, &e)) < 0) {
+	if ((rc = arca_repo__keys_list(v->r, prefix, collect, k, &e)) < 0) {
 		if (!e.msg[0])
 			arca_error_set(&e, rc, "out of memory");
 		if (v->err)
@@ -376,8 +375,7 @@ static int read_id_value(arca_verify_run *v, arca_id *id, const char *key,
 {
 	int rc;
 
-	arca_buf_clear(&v->raw);
-	rc = arca_store_get(v->r->store, &v->raw, key, 0, 256, e);
+	rc = arca_repo__key_get(v->r, &v->raw, key, 256, e);
 	if (rc == ARCA_ENOTFOUND || rc == ARCA_EREMOTE)
 		return rc;
 	if (rc < 0) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "store/store.h"
 #include "testutil.h"
 #include "store_suite.h"
 

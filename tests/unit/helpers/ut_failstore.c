@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include "store/store.h"
 #include "testutil.h"
 #include "ut_failstore.h"
 

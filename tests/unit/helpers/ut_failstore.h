@@ -8,6 +8,7 @@
 #ifndef ARCA_UT_FAILSTORE_H
 #define ARCA_UT_FAILSTORE_H
 
+#include "store/store.h"
 #include "repo/repo.h"
 
 /* Wraps r->store: puts of keys starting with prefix fail with code after
