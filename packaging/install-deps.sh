@@ -7,7 +7,7 @@ PKGS="build-essential cmake pkg-config git ca-certificates
 libarchive-dev libarchive-tools libzstd-dev zstd libsqlite3-dev sqlite3
 libgpgme-dev gnupg libcurl4-openssl-dev libssl-dev libfyaml-dev
 libjansson-dev libcmocka-dev
-restic borgbackup time"
+python3 restic borgbackup time"
 
 missing=""
 for p in $PKGS; do

@@ -147,43 +147,49 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Reads the names in dirfd, sorted. */
+/* Reads the names in dirfd (freshly opened: at offset 0), sorted.
+ * getdents64 on the fd itself: a DIR stream would cost a dup, fcntls
+ * and a close per directory, a fifth of an unchanged re-snapshot's
+ * system calls. */
 static int read_names(arca_snap *s, char ***out, size_t *count, int dirfd,
 	const char *path)
 {
-	DIR *d;
-	struct dirent *de;
-	char **v = NULL;
+	char buf[32768], **v = NULL;
 	size_t n = 0, cap = 0;
-	int fd = dup(dirfd);
+	ssize_t got;
 
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return unreadable(s, path, errno);
-	}
-	while ((errno = 0, de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (n == cap) {
-			char **nv = realloc(v, (cap = cap ? cap * 2 : 64) *
-				sizeof(*v));
-			if (!nv)
+	while ((got = getdents64(dirfd, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < got; ) {
+			struct dirent64 *de = (struct dirent64 *)(buf + off);
+			off += de->d_reclen;
+			if (!strcmp(de->d_name, ".") ||
+				!strcmp(de->d_name, ".."))
+				continue;
+			if (n == cap) {
+				char **nv = realloc(v, (cap = cap ? cap * 2 :
+					64) * sizeof(*v));
+				if (!nv)
+					goto oom;
+				v = nv;
+			}
+			if (!(v[n] = strdup(de->d_name)))
 				goto oom;
-			v = nv;
+			n++;
 		}
-		if (!(v[n] = strdup(de->d_name)))
-			goto oom;
-		n++;
 	}
-	closedir(d);
+	if (got < 0) {
+		int e = errno;
+		while (n)
+			free(v[--n]);
+		free(v);
+		return unreadable(s, path, e);
+	}
 	if (n)
 		qsort(v, n, sizeof(*v), by_name);
 	*out = v;
 	*count = n;
 	return 0;
 oom:
-	closedir(d);
 	while (n)
 		free(v[--n]);
 	free(v);

@@ -9,6 +9,7 @@
 struct arca_statcache {
 	sqlite3 *db;
 	sqlite3_stmt *lookup;
+	int reading; /* inside the walk's read transaction */
 	arca_buf pending; /* queued rows: see add() */
 	size_t npending;
 };
@@ -88,6 +89,11 @@ int arca_statcache_open(arca_statcache **out, const char *dir,
 			"cannot open");
 		goto fail;
 	}
+	/* One read transaction for every lookup of the walk: autocommit
+	 * would lock and unlock (fcntl, fstat) around each of them, which
+	 * was half the system calls of an unchanged re-snapshot. */
+	if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK)
+		c->reading = 1;
 	arca_buf_dispose(&path);
 	*out = c;
 	return 0;
@@ -101,6 +107,8 @@ void arca_statcache_free(arca_statcache *c)
 {
 	if (!c)
 		return;
+	if (c->reading)
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_finalize(c->lookup);
 	sqlite3_close(c->db);
 	arca_buf_dispose(&c->pending);
@@ -171,6 +179,11 @@ int arca_statcache_commit(arca_statcache *c, arca_error *err)
 	size_t off = 0;
 	int rc = 0;
 
+	if (c->reading) {
+		sqlite3_reset(c->lookup);
+		sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+		c->reading = 0;
+	}
 	if (!c->npending)
 		return 0;
 	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
