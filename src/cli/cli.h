@@ -9,7 +9,8 @@
 enum {
 	CMD_REPO = 1 << 0,          /* open the repository first */
 	CMD_LOCK_SHARED = 1 << 1,   /* and take a shared lock */
-	CMD_LOCK_EXCLUSIVE = 1 << 2 /* or an exclusive one */
+	CMD_LOCK_EXCLUSIVE = 1 << 2, /* or an exclusive one */
+	CMD_CATALOG = 1 << 3        /* then open (and sync) the catalog */
 };
 
 /* Exit codes (docs/exit-codes.md). */
@@ -30,6 +31,7 @@ typedef struct arca_cli {
 	int verbose;           /* -v, stacks */
 	int progress;          /* stderr is a terminal, not json/quiet */
 	arca_repo *repo;       /* opened by the dispatcher for CMD_REPO */
+	arca_catalog *catalog; /* and for CMD_CATALOG */
 	const char *cmd_name;
 	int meter_shown;        /* a progress line is on stderr */
 } arca_cli;
@@ -107,13 +109,23 @@ json_t *cli_json_text(const char *s);
  * base64 when s is not UTF-8, so nothing is lost. */
 void cli_json_set_name(json_t *obj, const char *key, const char *s);
 
+/* Prints a catalog listing (JSON text, freed here): as is with --json,
+ * else through show(json, payload). Returns the exit code. */
+int cli_catalog_print(arca_cli *cli, int rc, char *text, arca_error *err,
+	void (*show)(json_t *j, void *payload), void *payload);
+/* One dataset version, for people: "churn@3  sha256:abcd... 1200 rows". */
+void cli_version_line(const arca_dataset_version *v);
+
 /* Writes a JSON text followed by a newline to stdout. */
 void cli_json_print(const char *text);
 
 #define ARCA_CMD(name, summary, flags, kind) \
 	int cmd_##name(arca_cli *cli, void *opts, int argc, char **argv); \
 	extern const arca_cli_spec cmd_##name##_spec;
+#define ARCA_SUBCMD(group, name, summary, flags, kind) \
+	ARCA_CMD(group##_##name, summary, flags, kind)
 #include "commands.h"
+#undef ARCA_SUBCMD
 #undef ARCA_CMD
 
 #endif

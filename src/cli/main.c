@@ -16,7 +16,10 @@ typedef struct cmd_row {
 
 static const cmd_row commands[] = {
 #define ARCA_CMD(n, s, f, k) { #n, s, f, #k, cmd_##n, &cmd_##n##_spec },
+#define ARCA_SUBCMD(g, n, s, f, k) \
+	{ #g " " #n, s, f, #k, cmd_##g##_##n, &cmd_##g##_##n##_spec },
 #include "commands.h"
+#undef ARCA_SUBCMD
 #undef ARCA_CMD
 };
 
@@ -51,7 +54,8 @@ static void usage_main(FILE *f)
 		"[ARGS]\n\narca keeps content-addressed, verifiable archives of "
 		"datasets and training runs.\n\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-17s %s\n", commands[i].name,
+			commands[i].summary);
 	fprintf(f, "\nglobal options:\n");
 	print_opts(f, global_opts);
 	fprintf(f, "\n'arca COMMAND --help' describes a command. Exit codes: "
@@ -175,6 +179,9 @@ static int open_repo(arca_cli *cli, unsigned flags)
 		if (rc < 0)
 			return cli_fail(cli, rc, &err);
 	}
+	if ((flags & CMD_CATALOG) && (rc = arca_catalog_open(&cli->catalog,
+		cli->repo, NULL, &err)) < 0)
+		return cli_fail(cli, rc, &err);
 	return -1;
 }
 
@@ -210,10 +217,52 @@ static int run(arca_cli *cli, const cmd_row *c, int argc, char **argv,
 		goto done;
 	rc = c->fn(cli, values, argc, argv);
 done:
+	arca_catalog_free(cli->catalog);
+	cli->catalog = NULL;
 	arca_repo_free(cli->repo); /* releases the lock */
 	cli->repo = NULL;
 	free(values);
 	return rc;
+}
+
+/* The command argv names: "snapshot", or two words "dataset add". *used
+ * gets how many words it took; NULL when none matches. */
+static const cmd_row *find_cmd(int argc, char **argv, int *used)
+{
+	size_t n = strlen(argv[0]);
+
+	for (size_t k = 0; k < NCOMMANDS; k++) {
+		const char *name = commands[k].name;
+		if (!strcmp(name, argv[0])) {
+			*used = 1;
+			return &commands[k];
+		}
+		if (argc > 1 && !strncmp(name, argv[0], n) && name[n] == ' ' &&
+			!strcmp(name + n + 1, argv[1])) {
+			*used = 2;
+			return &commands[k];
+		}
+	}
+	return NULL;
+}
+
+/* For "arca GROUP" alone or with an unknown subcommand: the group's
+ * commands, or 0 when argv[0] is no group. */
+static int group_usage(FILE *f, const char *group)
+{
+	size_t n = strlen(group);
+	int found = 0;
+
+	for (size_t k = 0; k < NCOMMANDS; k++)
+		if (!strncmp(commands[k].name, group, n) &&
+			commands[k].name[n] == ' ') {
+			if (!found++)
+				fprintf(f, "usage: arca %s COMMAND [ARGS]\n\n"
+					"commands:\n", group);
+			fprintf(f, "  %-17s %s\n", commands[k].name,
+				commands[k].summary);
+		}
+	return found;
 }
 
 int main(int argc, char **argv)
@@ -255,23 +304,33 @@ int main(int argc, char **argv)
 	}
 	if (i == argc || !strcmp(argv[i], "help")) {
 		const char *topic = i + 1 < argc ? argv[i + 1] : NULL;
-		for (size_t k = 0; topic && k < NCOMMANDS; k++)
-			if (!strcmp(commands[k].name, topic)) {
-				usage_cmd(stdout, &commands[k]);
+		if (topic) {
+			int used;
+			const cmd_row *c = find_cmd(argc - i - 1, argv + i + 1,
+				&used);
+			if (c) {
+				usage_cmd(stdout, c);
 				return EXIT_OK;
 			}
-		if (topic)
+			if (group_usage(stdout, topic))
+				return EXIT_OK;
 			return cli_usage_error(&cli, "no such command '%s'",
 				topic);
+		}
 		usage_main(i == argc && !help ? stderr : stdout);
 		return i == argc && !help ? EXIT_USAGE : EXIT_OK;
 	}
-	for (size_t k = 0; k < NCOMMANDS; k++)
-		if (!strcmp(commands[k].name, argv[i])) {
-			cli.cmd_name = commands[k].name;
-			return run(&cli, &commands[k], argc - i, argv + i,
-				help);
+	{
+		int used;
+		const cmd_row *c = find_cmd(argc - i, argv + i, &used);
+		if (c) {
+			cli.cmd_name = c->name;
+			return run(&cli, c, argc - i - used + 1,
+				argv + i + used - 1, help);
 		}
+	}
+	if (group_usage(help ? stdout : stderr, argv[i]))
+		return help ? EXIT_OK : EXIT_USAGE;
 	return cli_usage_error(&cli, "'%s' is not an arca command; see "
 		"'arca --help'", argv[i]);
 }

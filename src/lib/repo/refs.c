@@ -8,13 +8,13 @@
 #include "store/store.h"
 
 static int put_id(arca_repo *r, const char *key, const arca_id *id,
-	arca_error *err)
+	unsigned flags, arca_error *err)
 {
 	char s[ARCA_ID_STRSZ], line[ARCA_ID_STRSZ + 1];
 
 	arca_id_str(s, id);
 	snprintf(line, sizeof(line), "%s\n", s);
-	return arca_store_put(r->store, key, line, strlen(line), 0, err);
+	return arca_store_put(r->store, key, line, strlen(line), flags, err);
 }
 
 static int valid_name(const char *name)
@@ -64,7 +64,7 @@ int arca_repo__record_add(arca_repo *r, const char *kind, const arca_id *id,
 			"invalid record kind '%s'", kind);
 	arca_id_hex(hex, id);
 	snprintf(key, sizeof(key), ARCA_KEY_RECORDS "%s/%s", kind, hex);
-	return put_id(r, key, id, err);
+	return put_id(r, key, id, 0, err);
 }
 
 struct list_ctx {
@@ -104,7 +104,7 @@ int arca_repo__ref_set(arca_repo *r, const char *name, const arca_id *id,
 		return arca_error_set(err, ARCA_EINVALID,
 			"invalid ref name '%s'", name);
 	snprintf(key, sizeof(key), ARCA_KEY_REFS "%s", name);
-	return put_id(r, key, id, err);
+	return put_id(r, key, id, 0, err);
 }
 
 int arca_repo__ref_get(arca_repo *r, arca_id *out, const char *name,
@@ -192,4 +192,70 @@ int arca_repo_object_resolve(arca_id *out, arca_repo *r, const char *spec,
 			c.count);
 	*out = c.found;
 	return 0;
+}
+
+int arca_repo__ref_create(arca_repo *r, const char *name, const arca_id *id,
+	arca_error *err)
+{
+	char key[ARCA_KEY_MAX];
+	int rc;
+
+	if (!valid_name(name))
+		return arca_error_set(err, ARCA_EINVALID,
+			"invalid ref name '%s'", name);
+	snprintf(key, sizeof(key), ARCA_KEY_REFS "%s", name);
+	rc = put_id(r, key, id, ARCA_STORE_PUT_EXCLUSIVE, err);
+	if (rc == ARCA_EEXISTS)
+		arca_error_set(err, rc, "ref '%s' already exists", name);
+	return rc;
+}
+
+struct ref_list_ctx {
+	arca_repo *r;
+	arca_repo_ref_cb cb;
+	void *payload;
+	arca_buf val;
+	arca_error *err;
+};
+
+static int ref_entry(const char *key, const arca_store_info *st,
+	void *payload)
+{
+	struct ref_list_ctx *c = payload;
+	arca_id id;
+	int rc, ok;
+
+	(void)st;
+	arca_buf_clear(&c->val);
+	rc = arca_store_get(c->r->store, &c->val, key, 0, 256, c->err);
+	if (rc == ARCA_ENOTFOUND) { /* deleted meanwhile */
+		arca_error_clear(c->err);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	while (c->val.len && (c->val.data[c->val.len - 1] == '\n'))
+		c->val.data[--c->val.len] = '\0';
+	ok = !memchr(c->val.data, '\0', c->val.len) &&
+		arca_id_parse(&id, arca_buf_cstr(&c->val)) == 0;
+	return c->cb(key + strlen(ARCA_KEY_REFS), ok ? &id : NULL,
+		c->payload);
+}
+
+int arca_repo__ref_list(arca_repo *r, const char *prefix,
+	arca_repo_ref_cb cb, void *payload, arca_error *err)
+{
+	struct ref_list_ctx c = { r, cb, payload, ARCA_BUF_INIT, err };
+	char key[ARCA_KEY_MAX];
+	int rc;
+
+	snprintf(key, sizeof(key), ARCA_KEY_REFS "%s", prefix);
+	rc = arca_store_list(r->store, key, ref_entry, &c, err);
+	arca_buf_dispose(&c.val);
+	return rc;
+}
+
+const char *arca_repo__local_dir(arca_repo *r)
+{
+	return r->store->local_path ? r->store->local_path(r->store) : NULL;
 }

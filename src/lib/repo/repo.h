@@ -142,5 +142,18 @@ int arca_repo__ref_set(arca_repo *r, const char *name, const arca_id *id,
 	arca_error *err);
 int arca_repo__ref_get(arca_repo *r, arca_id *out, const char *name,
 	arca_error *err);
+/* Creates ref name only if it does not exist (ARCA_EEXISTS): an atomic
+ * claim, e.g. of a dataset version number, among concurrent writers. */
+int arca_repo__ref_create(arca_repo *r, const char *name, const arca_id *id,
+	arca_error *err);
+/* Lists the refs under prefix ("catalog/"): name (without "refs/") and
+ * the id it holds; a ref that holds no id is reported with id NULL. */
+typedef int (*arca_repo_ref_cb)(const char *name, const arca_id *id,
+	void *payload);
+int arca_repo__ref_list(arca_repo *r, const char *prefix,
+	arca_repo_ref_cb cb, void *payload, arca_error *err);
+
+/* The repository's local directory, or NULL when it is not local. */
+const char *arca_repo__local_dir(arca_repo *r);
 
 #endif

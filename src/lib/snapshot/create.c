@@ -13,21 +13,6 @@
 #include "util/sys.h"
 #include "util/utf8.h"
 
-/* Host and user names are text in the record; the rare one that is not
- * UTF-8 keeps its ASCII and gets '?' for the rest. */
-static void ascii_fallback(char *s)
-{
-	json_t *j = json_string(s);
-
-	if (j) {
-		json_decref(j);
-		return;
-	}
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x80)
-			*s = '?';
-}
-
 /* The newest earlier snapshot of the same dataset, or else of the same
  * source path on this host: the lineage parent. */
 static int find_parent(arca_repo *r, arca_id *out, const char *dataset,
@@ -85,8 +70,8 @@ static int write_record(arca_snap *s, arca_id *id, const arca_id *tree,
 
 	arca_hostname(host, sizeof(host));
 	arca_username(user, sizeof(user));
-	ascii_fallback(host);
-	ascii_fallback(user);
+	arca_utf8_sanitize(host); /* records hold text */
+	arca_utf8_sanitize(user);
 	arca_time_format(now, arca_time_now_ns());
 	doc = json_pack("{s:s, s:i, s:o, s:s, s:s, s:s, s:s, s:{s:s}, "
 		"s:o}", "type", "snapshot", "version", 1, "tree",

@@ -1,3 +1,4 @@
+#include <string.h>
 #include "util/utf8.h"
 
 int arca_utf8_valid(const char *s, size_t len)
@@ -32,4 +33,13 @@ int arca_utf8_valid(const char *s, size_t len)
 		p += n + 1;
 	}
 	return 1;
+}
+
+void arca_utf8_sanitize(char *s)
+{
+	if (arca_utf8_valid(s, strlen(s)))
+		return;
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			*s = '?';
 }

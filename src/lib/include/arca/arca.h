@@ -8,6 +8,7 @@
 #include "arca/snapshot.h"
 #include "arca/restore.h"
 #include "arca/verify.h"
+#include "arca/catalog.h"
 
 /* The library's version string, e.g. "0.1.0". */
 const char *arca_version(void);

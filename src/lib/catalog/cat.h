@@ -1,0 +1,88 @@
+/*
+ * The catalog's internals: the SQLite index (db.c), importing records
+ * into it (import.c), the record writers (dataset.c, add.c) and readers
+ * (resolve.c, query.c). formats/catalog.md describes the tables and the
+ * records.
+ */
+#ifndef ARCA_CATALOG_CAT_H
+#define ARCA_CATALOG_CAT_H
+
+#include <sqlite3.h>
+#include <jansson.h>
+#include "arca/catalog.h"
+#include "repo/repo.h"
+#include "catalog/drift.h"
+#include "catalog/schema.h"
+
+#define ARCA_CATALOG_SCHEMA_VERSION 1
+
+/* Record kinds of the catalog (records/<kind>/<id>). */
+#define ARCA_REC_DATASET "dataset"
+#define ARCA_REC_SCHEMA "dataset-schema"
+#define ARCA_REC_VERSION "dataset-version"
+#define ARCA_REC_TAG "dataset-tag"
+#define ARCA_REC_ACK "dataset-ack"
+
+struct arca_catalog {
+	arca_repo *r;
+	sqlite3 *db;
+	char *path;
+	arca_drift_policy *policy; /* NULL: the built-in default */
+};
+
+/* db.c: opens and migrates; *_exec and statement helpers. */
+int arca_cat__db_open(arca_catalog *c, const char *path, arca_error *err);
+int arca_cat__db_reset(arca_catalog *c, arca_error *err);
+int arca_cat__db_fail(arca_catalog *c, arca_error *err, const char *what);
+int arca_cat__exec(arca_catalog *c, const char *sql, arca_error *err);
+/* Prepares sql (a literal); ARCA_ERROR with the SQLite message. */
+int arca_cat__prepare(arca_catalog *c, sqlite3_stmt **st, const char *sql,
+	arca_error *err);
+/* Binds text or NULL when s is NULL. */
+void arca_cat__bind_text(sqlite3_stmt *st, int i, const char *s);
+void arca_cat__bind_id(sqlite3_stmt *st, int i, const arca_id *id);
+
+/* import.c: imports every record the index lacks, in dependency order. */
+int arca_cat__sync(arca_catalog *c, arca_error *err);
+/* Imports one record already read (doc) of kind; used right after a
+ * writer stored it. */
+int arca_cat__import(arca_catalog *c, const char *kind, const arca_id *id,
+	json_t *doc, arca_error *err);
+
+/* Ref names (refs/<name>) that claim a catalog entry. */
+void arca_cat__ref_dataset(char out[ARCA_KEY_MAX], const char *name);
+void arca_cat__ref_schema(char out[ARCA_KEY_MAX], const char *name,
+	int64_t n);
+void arca_cat__ref_version(char out[ARCA_KEY_MAX], const char *name,
+	int64_t n);
+void arca_cat__ref_tag(char out[ARCA_KEY_MAX], const char *name,
+	const char *tag);
+
+/* Common members of every catalog record: time, username, hostname,
+ * arca_version. A new object; NULL when out of memory. */
+json_t *arca_cat__record_base(const char *type);
+/* Stores doc as an object, lists it under kind: *id. */
+int arca_cat__record_put(arca_catalog *c, arca_id *id, const char *kind,
+	json_t *doc, arca_error *err);
+
+/* The dataset row: database id, and the latest schema. */
+typedef struct arca_cat_dataset {
+	int64_t rowid;
+	arca_id record;
+	int64_t schema_version;
+	arca_id schema_object;
+} arca_cat_dataset;
+int arca_cat__dataset_get(arca_catalog *c, arca_cat_dataset *out,
+	const char *name, arca_error *err);
+/* Loads schema object id. */
+int arca_cat__schema_load(arca_catalog *c, arca_schema **out,
+	const arca_id *id, arca_error *err);
+
+/* resolve.c: the versions row for ref; *rowid too when not NULL. */
+int arca_cat__resolve(arca_catalog *c, arca_dataset_version *out,
+	int64_t *rowid, const char *ref, arca_error *err);
+
+/* The drift policy in force. */
+const arca_drift_policy *arca_cat__policy(arca_catalog *c);
+
+#endif
