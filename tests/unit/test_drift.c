@@ -299,7 +299,7 @@ static void test_drift__compare(void **state)
 	c = canon(r);
 	assert_string_equal(c, "{\"counts\":{\"fail\":0,\"info\":0,\"warn\":0},"
 		"\"drift\":1,\"findings\":[],\"needs_ack\":false,\"severity\":"
-		"\"info\"}");
+		"\"none\"}");
 	free(c);
 	json_decref(r);
 	json_decref(sa);

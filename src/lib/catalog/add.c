@@ -229,11 +229,11 @@ static int refuse(add_ctx *a, const char *name, int64_t allowed)
 	size_t n = arca_tab_issue_count(a->tab);
 
 	arca_buf_printf(&m, "%llu of %llu rows of '%s' violate its schema "
-		"(%llu errors%s); nothing was recorded",
+		"(%llu error%s%s); nothing was recorded",
 		(unsigned long long)arca_tab_invalid_rows(a->tab),
 		(unsigned long long)arca_tab_rows(a->tab), name,
 		(unsigned long long)arca_tab_error_count(a->tab),
-		allowed ? ", more than --allow-invalid permits" : "");
+		arca_tab_error_count(a->tab) == 1 ? "" : "s", allowed ? ", more than --allow-invalid permits" : "");
 	for (size_t i = 0; i < n; i++)
 		arca_buf_printf(&m, "\n  %s", arca_tab_issue_at(a->tab, i)->text);
 	if (arca_tab_error_count(a->tab) > n)

@@ -332,8 +332,10 @@ json_t *arca_drift_compare(const arca_schema *old_s, json_t *old_stats,
 			worst = i;
 	}
 	json_object_set_new(out, "drift", json_integer(ARCA_DRIFT_VERSION));
+	/* No finding at all is "none", not "info". */
 	json_object_set_new(out, "severity", json_string(
-		arca_drift_severity_name((arca_drift_severity)worst)));
+		json_array_size(r.findings) ? arca_drift_severity_name(
+		(arca_drift_severity)worst) : "none"));
 	json_object_set_new(out, "needs_ack", json_boolean(r.ack));
 	json_object_set_new(out, "counts", counts);
 	json_object_set_new(out, "findings", r.findings);

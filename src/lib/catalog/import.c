@@ -395,11 +395,21 @@ static int import_one(arca_catalog *c, const char *kind, const arca_id *id,
 int arca_cat__import(arca_catalog *c, const char *kind, const arca_id *id,
 	json_t *doc, arca_error *err)
 {
-	int rc;
+	sqlite3_stmt *st;
+	int rc, known;
 
 	if ((rc = arca_cat__exec(c, "BEGIN IMMEDIATE", err)) < 0)
 		return rc;
-	if ((rc = import_one(c, kind, id, doc, err)) < 0) {
+	/* Another process's sync may have imported it already. */
+	if ((rc = arca_cat__prepare(c, &st, "SELECT 1 FROM records WHERE "
+		"id = ?", err)) < 0) {
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	arca_cat__bind_id(st, 1, id);
+	known = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (!known && (rc = import_one(c, kind, id, doc, err)) < 0) {
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 		return rc;
 	}

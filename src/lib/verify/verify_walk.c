@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 #include "verify/verify.h"
 #include "snapshot/tree.h"
 
@@ -281,11 +282,53 @@ static int check_snapshot(arca_verify_run *v, const char *key,
 	return rc < 0 ? rc : 0;
 }
 
-/* A record of another kind: its object must be there and good. */
+/* Checks every "sha256:<hex>" string anywhere in j: each names an object
+ * that must be there and good (a catalog record's snapshot, schema,
+ * statistics, parent, ...). Snapshots named here are walked where they
+ * are listed themselves. */
+static int check_ids(arca_verify_run *v, json_t *j, int depth)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+	int rc;
+
+	if (depth > 32)
+		return 0;
+	if (json_is_string(j)) {
+		const char *str = json_string_value(j);
+		arca_id id;
+		arca_vobj *o;
+		if (strncmp(str, "sha256:", 7) || strlen(str) != 7 +
+			ARCA_ID_HEXSZ || arca_id_parse(&id, str) < 0)
+			return 0;
+		o = arca_verify__obj(v, &id);
+		mark(o);
+		if (o && o->state != VOBJ_GONE && o->state != VOBJ_CORRUPT)
+			return 0;
+		return arca_verify__report(v, o ? ARCA_FINDING_CORRUPT_OBJECT :
+			ARCA_FINDING_MISSING_OBJECT, str, NULL, NULL, "%s: "
+			"object %s it names is %s", arca_buf_cstr(&v->msg), str,
+			o ? "corrupt" : "missing");
+	}
+	if (json_is_array(j))
+		json_array_foreach(j, i, x)
+			if ((rc = check_ids(v, x, depth + 1)) < 0)
+				return rc;
+	if (json_is_object(j))
+		json_object_foreach(j, k, x)
+			if ((rc = check_ids(v, x, depth + 1)) < 0)
+				return rc;
+	return 0;
+}
+
+/* A record of another kind: its object must be there and good, and so
+ * must every object it names. */
 static int check_other(arca_verify_run *v, const char *key,
 	const arca_id *id)
 {
 	char s[ARCA_ID_STRSZ];
+	json_t *doc;
 	int rc;
 
 	arca_id_str(s, id);
@@ -293,7 +336,14 @@ static int check_other(arca_verify_run *v, const char *key,
 	arca_buf_clear(&v->msg);
 	if (arca_buf_printf(&v->msg, "record '%s'", key) < 0)
 		return oom(v);
-	rc = load(v, id, NULL, "object");
+	if ((rc = load(v, id, NULL, "object")) <= 0)
+		return rc < 0 ? rc : 0;
+	if (!(doc = json_loadb((const char *)v->data.data, v->data.len, 0,
+		NULL)))
+		return arca_verify__report(v, ARCA_FINDING_BAD_RECORD, key, NULL,
+			NULL, "record '%s': object %s is not JSON", key, s);
+	rc = check_ids(v, doc, 0);
+	json_decref(doc);
 	return rc < 0 ? rc : 0;
 }
 
