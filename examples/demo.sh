@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # arca's main job on the embedded default (a local repository, no servers):
-# snapshot the example dataset, change it, snapshot again, show the diff,
-# verify the repository and restore the first version.
+# the example dataset becomes a catalog dataset with a schema; version 1 is
+# added, version 2 arrives with drift that must be acknowledged before use;
+# then the two snapshots are compared, the repository verified and the
+# first version restored byte for byte.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 arca=${ARCA:-$here/../build/arca}
@@ -9,20 +11,26 @@ work=${1:-$(mktemp -d "${TMPDIR:-/tmp}/arca-demo.XXXXXX")}
 export ARCA_REPO="$work/repo"
 export ARCA_CACHE_DIR="$work/cache"
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+snapshot_of() { "$arca" dataset resolve --json "$1" | sed 's/.*"snapshot":"\([^"]*\)".*/\1/'; }
 
-cp -r "$here/churn" "$work/churn"
+ex="$here/churn"
 step "$arca" init
-step "$arca" snapshot --dataset churn -m "three months of events" "$work/churn"
-first=$("$arca" snapshots --json | grep -o '"id":"sha256:[0-9a-f]*"' | head -1 | cut -d'"' -f4)
-
-# A new month arrives and a correction lands in January.
-sed 's/2026-03/2026-04/' "$work/churn/events-2026-03.csv" >"$work/churn/events-2026-04.csv"
-echo '1400,2026-01,basic,north,3,1999,4,true' >>"$work/churn/events-2026-01.csv"
-step "$arca" snapshot --dataset churn -m "april added, january corrected" "$work/churn"
-step "$arca" snapshots
-step "$arca" diff "$first" latest@churn
+step "$arca" dataset create churn --schema "$ex/schema.yaml" \
+	--description "customer churn, monthly export"
+step "$arca" dataset add churn "$ex/v1" -m "first export"
+step "$arca" dataset add churn "$ex/v2" -m "second export"
+step "$arca" dataset versions churn
+step "$arca" dataset diff churn@1 churn@2
+# A run may not use a version whose drift nobody has acknowledged (exit 6).
+if step "$arca" dataset resolve churn@latest; then
+	echo "expected the unacknowledged version to be refused" >&2
+	exit 1
+fi
+step "$arca" dataset ack churn@2 --reason "price change of 2025; APAC launch"
+step "$arca" dataset resolve churn@latest
+step "$arca" diff "$(snapshot_of churn@1)" "$(snapshot_of churn@2)"
 step "$arca" verify
-step "$arca" restore "$first" "$work/restored-v1"
-diff -r "$here/churn" "$work/restored-v1" && echo "restored first version matches the original"
+step "$arca" restore "$(snapshot_of churn@1)" "$work/restored-v1"
+diff -r "$ex/v1" "$work/restored-v1" && echo "restored churn@1 matches the original"
 echo
 echo "repository: $ARCA_REPO"
