@@ -226,7 +226,7 @@ static int measure(add_ctx *a, const char *path)
 static int refuse(add_ctx *a, const char *name, int64_t allowed)
 {
 	arca_buf m = ARCA_BUF_INIT;
-	size_t n = arca_tab_issue_count(a->tab);
+	size_t n = arca_tab_issue_count(a->tab), i;
 
 	arca_buf_printf(&m, "%llu of %llu rows of '%s' violate its schema "
 		"(%llu error%s%s); nothing was recorded",
@@ -234,11 +234,16 @@ static int refuse(add_ctx *a, const char *name, int64_t allowed)
 		(unsigned long long)arca_tab_rows(a->tab), name,
 		(unsigned long long)arca_tab_error_count(a->tab),
 		arca_tab_error_count(a->tab) == 1 ? "" : "s", allowed ? ", more than --allow-invalid permits" : "");
-	for (size_t i = 0; i < n; i++)
-		arca_buf_printf(&m, "\n  %s", arca_tab_issue_at(a->tab, i)->text);
-	if (arca_tab_error_count(a->tab) > n)
+	/* As many whole lines as the error message holds. */
+	for (i = 0; i < n; i++) {
+		const char *t = arca_tab_issue_at(a->tab, i)->text;
+		if (m.len + strlen(t) + 40 >= ARCA_ERROR_MSG_SIZE)
+			break;
+		arca_buf_printf(&m, "\n  %s", t);
+	}
+	if (arca_tab_error_count(a->tab) > i)
 		arca_buf_printf(&m, "\n  ... and %llu more",
-			(unsigned long long)(arca_tab_error_count(a->tab) - n));
+			(unsigned long long)(arca_tab_error_count(a->tab) - i));
 	arca_error_set(a->err, ARCA_EINVALID, "%s", arca_buf_cstr(&m));
 	arca_buf_dispose(&m);
 	return ARCA_EINVALID;
