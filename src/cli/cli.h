@@ -113,6 +113,12 @@ void cli_json_set_name(json_t *obj, const char *key, const char *s);
  * else through show(json, payload). Returns the exit code. */
 int cli_catalog_print(arca_cli *cli, int rc, char *text, arca_error *err,
 	void (*show)(json_t *j, void *payload), void *payload);
+/* Callbacks for libarca's warn and progress hooks (payload: the cli). */
+void cli_warn_cb(const char *path, const char *msg, void *payload);
+void cli_progress_cb(uint64_t files, uint64_t bytes, void *payload);
+/* A dataset version as one JSON line: dataset, version, record,
+ * snapshot, and with full also rows, schema version and drift. */
+void cli_version_json(const arca_dataset_version *v, int full);
 /* One dataset version, for people: "churn@3  sha256:abcd... 1200 rows". */
 void cli_version_line(const arca_dataset_version *v);
 

@@ -36,16 +36,6 @@ const arca_cli_spec cmd_dataset_add_spec = {
 	opts, sizeof(struct dataset_add_opts), 2, 2
 };
 
-static void warn_cb(const char *path, const char *msg, void *payload)
-{
-	cli_warn(payload, "%s: %s", path, msg);
-}
-
-static void progress_cb(uint64_t files, uint64_t bytes, void *payload)
-{
-	cli_progress(payload, "files", files, bytes);
-}
-
 int cmd_dataset_add(arca_cli *cli, void *optsp, int argc, char **argv)
 {
 	struct dataset_add_opts *o = optsp;
@@ -59,29 +49,15 @@ int cmd_dataset_add(arca_cli *cli, void *optsp, int argc, char **argv)
 	ao.allow_invalid = o->allow_invalid;
 	ao.max_errors = o->max_errors;
 	ao.threads = o->threads;
-	ao.warn = warn_cb;
-	ao.progress = progress_cb;
+	ao.warn = cli_warn_cb;
+	ao.progress = cli_progress_cb;
 	ao.payload = cli;
 	rc = arca_dataset_add(cli->catalog, &v, argv[0], argv[1], &ao, &err);
 	cli_progress_done(cli);
 	if (rc < 0)
 		return cli_fail(cli, rc, &err);
 	if (cli->json) {
-		char rec[ARCA_ID_STRSZ], snap[ARCA_ID_STRSZ], *text;
-		json_t *j;
-		arca_id_str(rec, &v.record);
-		arca_id_str(snap, &v.snapshot);
-		j = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:s, s:b}",
-			"dataset", v.name, "version", (json_int_t)v.version, "record",
-			rec, "snapshot", snap, "schema_version",
-			(json_int_t)v.schema_version, "rows", (json_int_t)v.rows,
-			"invalid_rows", (json_int_t)v.invalid_rows, "severity",
-			v.severity, "needs_ack", v.needs_ack);
-		text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-		if (text)
-			cli_json_print(text);
-		free(text);
-		json_decref(j);
+		cli_version_json(&v, 1);
 		return EXIT_OK;
 	}
 	if (cli->quiet)

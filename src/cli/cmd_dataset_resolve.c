@@ -35,17 +35,7 @@ int cmd_dataset_resolve(arca_cli *cli, void *optsp, int argc, char **argv)
 		&err)) < 0)
 		return cli_fail(cli, rc, &err);
 	if (cli->json) {
-		char rec[ARCA_ID_STRSZ], snap[ARCA_ID_STRSZ], *text;
-		json_t *j;
-		arca_id_str(rec, &v.record);
-		arca_id_str(snap, &v.snapshot);
-		j = json_pack("{s:s, s:I, s:s, s:s}", "dataset", v.name, "version",
-			(json_int_t)v.version, "record", rec, "snapshot", snap);
-		text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-		if (text)
-			cli_json_print(text);
-		free(text);
-		json_decref(j);
+		cli_version_json(&v, 0);
 		return EXIT_OK;
 	}
 	cli_version_line(&v);

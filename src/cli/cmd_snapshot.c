@@ -35,16 +35,6 @@ const arca_cli_spec cmd_snapshot_spec = {
 	opts, sizeof(struct snapshot_opts), 1, 1
 };
 
-static void warn_cb(const char *path, const char *msg, void *payload)
-{
-	cli_warn(payload, "%s: %s", path, msg);
-}
-
-static void progress_cb(uint64_t files, uint64_t bytes, void *payload)
-{
-	cli_progress(payload, "files", files, bytes);
-}
-
 static void print_json(const arca_id *id, const arca_snapshot_stats *st)
 {
 	char s[ARCA_ID_STRSZ];
@@ -85,8 +75,8 @@ int cmd_snapshot(arca_cli *cli, void *optsp, int argc, char **argv)
 	so.skip_unreadable = o->skip_unreadable;
 	so.source = o->no_archive ? ARCA_SOURCE_PLAIN : ARCA_SOURCE_AUTO;
 	so.threads = o->threads;
-	so.warn = warn_cb;
-	so.progress = progress_cb;
+	so.warn = cli_warn_cb;
+	so.progress = cli_progress_cb;
 	so.payload = cli;
 	rc = arca_snapshot_create(&id, &st, cli->repo, argv[0], &so, &err);
 	cli_progress_done(cli);

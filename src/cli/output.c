@@ -127,3 +127,13 @@ int cli_snapshot_arg(arca_cli *cli, const char *arg, arca_id *id,
 		return cli_fail(cli, rc, &err);
 	return -1;
 }
+
+void cli_warn_cb(const char *path, const char *msg, void *payload)
+{
+	cli_warn(payload, "%s: %s", path, msg);
+}
+
+void cli_progress_cb(uint64_t files, uint64_t bytes, void *payload)
+{
+	cli_progress(payload, "files", files, bytes);
+}

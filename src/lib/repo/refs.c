@@ -95,8 +95,9 @@ int arca_repo__record_list(arca_repo *r, const char *kind,
 	return arca_store_list(r->store, prefix, record_entry, &c, err);
 }
 
-int arca_repo__ref_set(arca_repo *r, const char *name, const arca_id *id,
-	arca_error *err)
+/* Puts "refs/<name>" after checking the name. */
+static int ref_put(arca_repo *r, const char *name, const arca_id *id,
+	unsigned flags, arca_error *err)
 {
 	char key[ARCA_KEY_MAX];
 
@@ -104,7 +105,13 @@ int arca_repo__ref_set(arca_repo *r, const char *name, const arca_id *id,
 		return arca_error_set(err, ARCA_EINVALID,
 			"invalid ref name '%s'", name);
 	snprintf(key, sizeof(key), ARCA_KEY_REFS "%s", name);
-	return put_id(r, key, id, 0, err);
+	return put_id(r, key, id, flags, err);
+}
+
+int arca_repo__ref_set(arca_repo *r, const char *name, const arca_id *id,
+	arca_error *err)
+{
+	return ref_put(r, name, id, 0, err);
 }
 
 int arca_repo__ref_get(arca_repo *r, arca_id *out, const char *name,
@@ -197,14 +204,8 @@ int arca_repo_object_resolve(arca_id *out, arca_repo *r, const char *spec,
 int arca_repo__ref_create(arca_repo *r, const char *name, const arca_id *id,
 	arca_error *err)
 {
-	char key[ARCA_KEY_MAX];
-	int rc;
+	int rc = ref_put(r, name, id, ARCA_STORE_PUT_EXCLUSIVE, err);
 
-	if (!valid_name(name))
-		return arca_error_set(err, ARCA_EINVALID,
-			"invalid ref name '%s'", name);
-	snprintf(key, sizeof(key), ARCA_KEY_REFS "%s", name);
-	rc = put_id(r, key, id, ARCA_STORE_PUT_EXCLUSIVE, err);
 	if (rc == ARCA_EEXISTS)
 		arca_error_set(err, rc, "ref '%s' already exists", name);
 	return rc;
