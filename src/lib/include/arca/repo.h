@@ -9,7 +9,7 @@
 
 /* Repository format this arca writes, and the newest major it reads. */
 #define ARCA_FORMAT_MAJOR 1
-#define ARCA_FORMAT_MINOR 0
+#define ARCA_FORMAT_MINOR 1
 
 typedef struct arca_repo arca_repo;
 
