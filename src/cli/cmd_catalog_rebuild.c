@@ -24,16 +24,23 @@ const arca_cli_spec cmd_catalog_rebuild_spec = {
 
 int cmd_catalog_rebuild(arca_cli *cli, void *optsp, int argc, char **argv)
 {
-	struct catalog_rebuild_opts *o = optsp;
 	arca_error err = ARCA_ERROR_INIT;
-	int rc;
+	int rc, skipped;
 
-	(void)o;
+	(void)optsp;
 	(void)argc;
 	(void)argv;
-	if ((rc = arca_catalog_rebuild(cli->catalog, &err)) < 0)
+	/* Not opened by the dispatcher: the database may be damaged. */
+	if ((rc = arca_catalog_recreate(&cli->catalog, cli->repo, NULL,
+		&err)) < 0)
 		return cli_fail(cli, rc, &err);
-	if (!cli->quiet && !cli->json)
+	skipped = arca_catalog_skipped(cli->catalog);
+	if (skipped)
+		cli_warn(cli, "%d records could not be read and are left out: "
+			"run 'arca verify'", skipped);
+	if (cli->json)
+		printf("{\"rebuilt\":true,\"skipped\":%d}\n", skipped);
+	else if (!cli->quiet)
 		printf("catalog rebuilt from the repository\n");
 	return EXIT_OK;
 }

@@ -37,7 +37,15 @@ int cmd_dataset_ack(arca_cli *cli, void *optsp, int argc, char **argv)
 	if ((rc = arca_dataset_ack(cli->catalog, argv[0], o->reason,
 		&err)) < 0)
 		return cli_fail(cli, rc, &err);
-	if (!cli->quiet && !cli->json)
+	if (cli->json) {
+		arca_dataset_version v;
+		if ((rc = arca_dataset_resolve(cli->catalog, &v, argv[0], 0,
+			&err)) < 0)
+			return cli_fail(cli, rc, &err);
+		cli_version_json(&v, 1);
+		return EXIT_OK;
+	}
+	if (!cli->quiet)
 		printf("acknowledged %s\n", argv[0]);
 	return EXIT_OK;
 }

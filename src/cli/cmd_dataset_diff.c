@@ -61,11 +61,24 @@ static void show(json_t *j, void *payload)
 			"kind")));
 		if (field)
 			printf(" %s", field);
+		if (json_object_get(f, "constraint"))
+			printf(" %s", json_string_value(json_object_get(f,
+				"constraint")));
+		if (json_object_get(f, "values")) {
+			fputs(": ", stdout);
+			value(json_object_get(f, "values"));
+		}
 		if (json_object_get(f, "old") || json_object_get(f, "new")) {
 			fputs(": ", stdout);
-			value(json_object_get(f, "old"));
+			if (json_object_get(f, "old"))
+				value(json_object_get(f, "old"));
+			else
+				fputs("(none)", stdout);
 			fputs(" -> ", stdout);
-			value(json_object_get(f, "new"));
+			if (json_object_get(f, "new"))
+				value(json_object_get(f, "new"));
+			else
+				fputs("(none)", stdout);
 		}
 		if (json_object_get(f, "value")) {
 			fputs(" (", stdout);

@@ -38,7 +38,12 @@ int cmd_dataset_schema(arca_cli *cli, void *optsp, int argc, char **argv)
 	if ((rc = arca_dataset_set_schema(cli->catalog, argv[0], o->schema,
 		o->message, &err)) < 0)
 		return cli_fail(cli, rc, &err);
-	if (!cli->quiet && !cli->json)
+	if (cli->json) {
+		char *text = NULL;
+		rc = arca_catalog_dataset_json(cli->catalog, argv[0], &text, &err);
+		return cli_catalog_print(cli, rc, text, &err, NULL, NULL);
+	}
+	if (!cli->quiet)
 		printf("recorded a new schema for '%s'\n", argv[0]);
 	return EXIT_OK;
 }

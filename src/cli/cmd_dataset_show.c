@@ -50,6 +50,11 @@ static void show(json_t *j, void *payload)
 			(long long)json_integer_value(l));
 	else
 		printf("versions     none yet\n");
+	json_array_foreach(json_object_get(j, "schemas"), i, f)
+		printf("schema %-5lld %s by %s%s%s\n", (long long)json_integer_value(
+			json_object_get(f, "version")), str(f, "created"),
+			str(f, "created_by"), *str(f, "message") ? ": " : "",
+			str(f, "message"));
 	json_array_foreach(json_object_get(j, "tags"), i, f)
 		printf("tag          %s -> %s@%lld\n", str(f, "tag"),
 			str(j, "name"), (long long)json_integer_value(

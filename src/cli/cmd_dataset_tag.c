@@ -34,7 +34,15 @@ int cmd_dataset_tag(arca_cli *cli, void *optsp, int argc, char **argv)
 	if ((rc = arca_dataset_tag(cli->catalog, argv[0], argv[1], o->message,
 		&err)) < 0)
 		return cli_fail(cli, rc, &err);
-	if (!cli->quiet && !cli->json)
+	if (cli->json) {
+		arca_dataset_version v;
+		if ((rc = arca_dataset_resolve(cli->catalog, &v, argv[0], 0,
+			&err)) < 0)
+			return cli_fail(cli, rc, &err);
+		cli_version_json(&v, 1);
+		return EXIT_OK;
+	}
+	if (!cli->quiet)
 		printf("tagged %s as %s\n", argv[0], argv[1]);
 	return EXIT_OK;
 }

@@ -37,7 +37,7 @@ static void show(json_t *j, void *payload)
 		char when[20];
 		snprintf(when, sizeof(when), "%s", json_string_value(
 			json_object_get(v, "created")));
-		printf("%-7lld %-20s %10lld %-8s %-8s",
+		printf("%-7lld %-20s %10lld %-8s %s",
 			(long long)json_integer_value(json_object_get(v,
 				"version")), when,
 			(long long)json_integer_value(json_object_get(v, "rows")),
@@ -45,6 +45,10 @@ static void show(json_t *j, void *payload)
 			!json_is_true(json_object_get(v, "needs_ack")) ? "-" :
 			json_is_true(json_object_get(v, "acked")) ? "acked" :
 			"NEEDED");
+		if (json_array_size(json_object_get(v, "tags")) || msg)
+			printf("%*s", 8 - (int)strlen(!json_is_true(json_object_get(v,
+				"needs_ack")) ? "-" : json_is_true(json_object_get(v,
+				"acked")) ? "acked" : "NEEDED"), "");
 		json_array_foreach(json_object_get(v, "tags"), k, t)
 			printf(" [%s]", json_string_value(t));
 		if (msg) {

@@ -24,4 +24,5 @@ ARCA_SUBCMD(dataset, diff, "compare two versions: schema changes and drift", CMD
 ARCA_SUBCMD(dataset, tag, "point a tag at a version", CMD_REPO | CMD_LOCK_SHARED | CMD_CATALOG, porcelain)
 ARCA_SUBCMD(dataset, ack, "acknowledge the drift of a version", CMD_REPO | CMD_LOCK_SHARED | CMD_CATALOG, porcelain)
 ARCA_SUBCMD(dataset, resolve, "resolve a dataset reference to a version for use", CMD_REPO | CMD_LOCK_SHARED | CMD_CATALOG, plumbing)
-ARCA_SUBCMD(catalog, rebuild, "recreate the catalog from the repository", CMD_REPO | CMD_LOCK_SHARED | CMD_CATALOG, porcelain)
+ARCA_SUBCMD(catalog, rebuild, "recreate the catalog from the repository", CMD_REPO | CMD_LOCK_SHARED, porcelain)
+ARCA_CMD(ingest, "ingest new data from drop folders, archives and URLs", CMD_REPO | CMD_LOCK_SHARED, porcelain)

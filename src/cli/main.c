@@ -182,6 +182,10 @@ static int open_repo(arca_cli *cli, unsigned flags)
 	if ((flags & CMD_CATALOG) && (rc = arca_catalog_open(&cli->catalog,
 		cli->repo, NULL, &err)) < 0)
 		return cli_fail(cli, rc, &err);
+	if (cli->catalog && arca_catalog_skipped(cli->catalog))
+		cli_warn(cli, "%d catalog records could not be read and are left "
+			"out: run 'arca verify'",
+			arca_catalog_skipped(cli->catalog));
 	return -1;
 }
 

@@ -115,7 +115,7 @@ expect_exit 1 arca dataset tag churn@1 42
 test_case "listings"
 expect_exit 0 arca dataset versions churn
 assert_contains "$T/stdout" '^1 .* 500 none +- +\[gold\] first export$'
-assert_contains "$T/stdout" '^3 .* 540 fail +acked +$'
+assert_contains "$T/stdout" '^3 .* 540 fail +acked$'
 assert_contains "$T/stdout" '^4 .* 540 none'
 expect_exit 0 arca dataset log churn
 assert_eq "$(grep -c . "$T/stdout")" 8 "events: created, 4 versions, ack, 2 tags"
@@ -146,6 +146,37 @@ assert_contains "$T/stdout" '"schema_version":2'
 test_case "verify is clean and the catalog database is a real SQLite file"
 expect_exit 0 arca verify
 assert_eq "$(sqlite3 "$ARCA_REPO/catalog.db" 'PRAGMA journal_mode; PRAGMA user_version; SELECT COUNT(*) FROM versions' | tr '\n' ' ')" "wal 1 4 " "catalog state"
+test_case "--json of the writing commands"
+expect_exit 0 arca dataset tag --json churn@4 silver
+assert_contains "$T/stdout" '^\{"dataset":"churn",.*"version":4\}$'
+expect_exit 0 arca dataset show churn
+assert_contains "$T/stdout" '^schema 2 +.* by [^:]+: tenure capped$'
+
+test_case "a damaged database is replaced by catalog rebuild"
+arca dataset versions --json churn >"$T/v-before.json"
+head -c 8192 /dev/urandom >"$ARCA_REPO/catalog.db"
+rm -f "$ARCA_REPO/catalog.db-wal" "$ARCA_REPO/catalog.db-shm"
+expect_exit 1 arca dataset ls
+expect_exit 0 arca catalog rebuild --json
+assert_eq "$(cat "$T/stdout")" '{"rebuilt":true,"skipped":0}'
+arca dataset versions --json churn >"$T/v-after.json"
+cmp "$T/v-before.json" "$T/v-after.json" || fail "versions differ after rebuild"
+
+test_case "a damaged catalog record is left out with a warning, the rest works"
+ack=$(ls "$ARCA_REPO/records/dataset-ack/")
+obj="$ARCA_REPO/objects/${ack:0:2}/$ack"
+cp "$obj" "$T/ack.obj"
+chmod u+w "$obj"
+printf 'garbage' >"$obj"
+expect_exit 0 arca catalog rebuild
+assert_contains "$T/stderr" "1 records could not be read and are left out: run 'arca verify'"
+expect_exit 0 arca dataset versions churn
+assert_contains "$T/stderr" "1 catalog records could not be read"
+assert_contains "$T/stdout" '^3 .* 540 fail +NEEDED'
+expect_exit 3 arca verify
+cp "$T/ack.obj" "$obj"
+expect_exit 0 arca catalog rebuild
+
 test_case "verify follows what catalog records name"
 stats=$(arca cat "$rec" | grep -o '"stats":"sha256:[0-9a-f]*"' | cut -d'"' -f4)
 mv "$ARCA_REPO/objects/${stats:7:2}/${stats#sha256:}" "$T/stats.obj"

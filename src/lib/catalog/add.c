@@ -20,6 +20,7 @@
 #include "catalog/cat.h"
 #include "catalog/stats.h"
 #include "catalog/tabular.h"
+#include "hash/sha256.h"
 #include "util/buf.h"
 #include "util/json.h"
 #include "util/utf8.h"
@@ -80,21 +81,6 @@ static int feed_fd(add_ctx *a, int fd, const char *name)
 	return feed_end(a, total);
 }
 
-static int is_archive_name(const char *p)
-{
-	static const char *const ext[] = { ".tar", ".tar.gz", ".tgz",
-		".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst", ".tzst",
-		".zip", ".7z", ".cpio", ".iso" };
-	size_t n = strlen(p);
-
-	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
-		size_t m = strlen(ext[i]);
-		if (n > m && !strcasecmp(p + n - m, ext[i]))
-			return 1;
-	}
-	return 0;
-}
-
 /* Every regular file entry of an archive, in archive order. */
 static int feed_archive(add_ctx *a, const char *path)
 {
@@ -114,13 +100,10 @@ static int feed_archive(add_ctx *a, const char *path)
 	while ((r = archive_read_next_header(ar, &e)) == ARCHIVE_OK ||
 		r == ARCHIVE_WARN) {
 		const char *name = archive_entry_pathname(e);
-		const char *base = name ? strrchr(name, '/') : NULL;
 		uint64_t total = 0;
 		la_ssize_t n;
 		if (archive_entry_filetype(e) != AE_IFREG || !name)
 			continue;
-		if ((base ? base + 1 : name)[0] == '.')
-			continue; /* hidden files are not data */
 		if ((rc = feed_begin(a, name)) < 0)
 			goto done;
 		while ((n = archive_read_data(ar, a->buf, READ_SIZE)) > 0) {
@@ -151,16 +134,18 @@ static int by_name(const struct dirent **x, const struct dirent **y)
 	return strcmp((*x)->d_name, (*y)->d_name);
 }
 
-static int skip_hidden(const struct dirent *d)
+/* Every entry but . and ..: what the snapshot stores is what is
+ * validated, hidden files included. */
+static int not_dots(const struct dirent *d)
 {
-	return d->d_name[0] != '.';
+	return strcmp(d->d_name, ".") && strcmp(d->d_name, "..");
 }
 
 /* Every regular file under dir, in name order; rel names them. */
 static int feed_dir(add_ctx *a, const char *dir, const char *rel)
 {
 	struct dirent **names = NULL;
-	int n = scandir(dir, &names, skip_hidden, by_name), rc = 0;
+	int n = scandir(dir, &names, not_dots, by_name), rc = 0;
 
 	if (n < 0)
 		return arca_error_set_errno(a->err, ARCA_ERROR, errno,
@@ -212,13 +197,73 @@ static int measure(add_ctx *a, const char *path)
 	if (!S_ISREG(st.st_mode))
 		return arca_error_set(a->err, ARCA_EINVALID, "'%s' is not a "
 			"directory, a regular file or an archive", path);
-	if (is_archive_name(path))
+	if (arca_snapshot_is_archive_name(path))
 		return feed_archive(a, path);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return arca_error_set_errno(a->err, ARCA_ERROR, errno,
 			"cannot read '%s'", path);
 	rc = feed_fd(a, fd, base ? base + 1 : path);
 	close(fd);
+	return rc;
+}
+
+/*
+ * The state of path's entries (names, types, sizes, mtimes, ctimes,
+ * inodes), hashed: taken before validation and again after the
+ * snapshot, so data changed in between (validated bytes not being the
+ * stored ones) is refused instead of recorded.
+ */
+static int fp_walk(arca_sha256_ctx *h, const char *path, const char *rel,
+	arca_error *err)
+{
+	struct dirent **names = NULL;
+	struct stat st;
+	struct { int64_t size, mtime, ctime, ino, mode; } f;
+	int n, rc = 0;
+
+	if (lstat(path, &st) < 0)
+		return arca_error_set_errno(err, ARCA_ERROR, errno,
+			"cannot read '%s'", path);
+	memset(&f, 0, sizeof(f));
+	f.size = st.st_size;
+	f.mtime = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	f.ctime = st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
+	f.ino = (int64_t)st.st_ino;
+	f.mode = st.st_mode;
+	if ((rc = arca_sha256_update(h, rel, strlen(rel) + 1, err)) < 0 ||
+		(rc = arca_sha256_update(h, &f, sizeof(f), err)) < 0)
+		return rc;
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	if ((n = scandir(path, &names, not_dots, by_name)) < 0)
+		return arca_error_set_errno(err, ARCA_ERROR, errno,
+			"cannot read directory '%s'", path);
+	for (int i = 0; i < n && rc >= 0; i++) {
+		arca_buf p = ARCA_BUF_INIT, r = ARCA_BUF_INIT;
+		if (arca_buf_printf(&p, "%s/%s", path, names[i]->d_name) < 0 ||
+			arca_buf_printf(&r, "%s/%s", rel, names[i]->d_name) < 0)
+			rc = arca_error_set(err, ARCA_ERROR, "out of memory");
+		else
+			rc = fp_walk(h, arca_buf_cstr(&p), arca_buf_cstr(&r), err);
+		arca_buf_dispose(&p);
+		arca_buf_dispose(&r);
+	}
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+static int fingerprint(arca_id *out, const char *path, arca_error *err)
+{
+	arca_sha256_ctx *h;
+	int rc;
+
+	if ((rc = arca_sha256_new(&h, err)) < 0)
+		return rc;
+	if ((rc = fp_walk(h, path, ".", err)) == 0)
+		rc = arca_sha256_final(h, out, err);
+	arca_sha256_free(h);
 	return rc;
 }
 
@@ -304,6 +349,7 @@ static int record_version(add_ctx *a, arca_dataset_version *out,
 	const arca_dataset_add_opts *o, arca_error *err)
 {
 	arca_catalog *c = a->c;
+	const arca_drift_policy *pol;
 	arca_dataset_version prev;
 	arca_schema *pschema = NULL;
 	json_t *pstats = NULL, *doc = NULL, *drift = NULL, *report = NULL;
@@ -321,10 +367,11 @@ static int record_version(add_ctx *a, arca_dataset_version *out,
 	drift = json_pack("{s:s, s:b}", "severity", "none", "needs_ack", 0);
 	if (has_prev) {
 		number = prev.version + 1;
-		if ((rc = previous(c, &prev, &pschema, &pstats, err)) < 0)
+		if ((rc = previous(c, &prev, &pschema, &pstats, err)) < 0 ||
+			(rc = arca_cat__policy(c, &pol, err)) < 0)
 			goto done;
 		if (!(report = arca_drift_compare(pschema, pstats, a->schema,
-			stats_json, arca_cat__policy(c)))) {
+			stats_json, pol))) {
 			rc = arca_error_set(err, ARCA_ERROR, "out of memory");
 			goto done;
 		}
@@ -396,7 +443,7 @@ int arca_dataset_add(arca_catalog *c, arca_dataset_version *out,
 	arca_cat_dataset ds;
 	arca_schema *schema = NULL;
 	json_t *stats_json = NULL, *prov = NULL;
-	arca_id snap, stats_id;
+	arca_id snap, stats_id, fp0, fp1;
 	int rc;
 
 	if (opts)
@@ -435,7 +482,8 @@ int arca_dataset_add(arca_catalog *c, arca_dataset_version *out,
 		rc = arca_error_set(err, ARCA_ERROR, "out of memory");
 		goto done;
 	}
-	if ((rc = measure(&a, path)) < 0)
+	if ((rc = fingerprint(&fp0, path, err)) < 0 ||
+		(rc = measure(&a, path)) < 0)
 		goto done;
 	if (a.tab && arca_tab_invalid_rows(a.tab) >
 		(uint64_t)o.allow_invalid) {
@@ -452,8 +500,15 @@ int arca_dataset_add(arca_catalog *c, arca_dataset_version *out,
 		so.progress = o.progress;
 		so.payload = o.payload;
 		if ((rc = arca_snapshot_create(&snap, NULL, c->r, path, &so,
-			err)) < 0)
+			err)) < 0 || (rc = fingerprint(&fp1, path, err)) < 0)
 			goto done;
+		if (arca_id_cmp(&fp0, &fp1)) {
+			rc = arca_error_set(err, ARCA_EINVALID, "'%s' changed "
+				"while it was being added (validated and stored "
+				"data could differ); nothing was recorded: add "
+				"it again when it is complete", path);
+			goto done;
+		}
 	}
 	if (!(stats_json = arca_stats_to_json(a.stats))) {
 		rc = arca_error_set(err, ARCA_ERROR, "out of memory");

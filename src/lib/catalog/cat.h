@@ -27,11 +27,14 @@ struct arca_catalog {
 	arca_repo *r;
 	sqlite3 *db;
 	char *path;
-	arca_drift_policy *policy; /* NULL: the built-in default */
+	arca_drift_policy *policy; /* NULL: see arca_cat__policy */
+	int skipped;               /* records the last sync could not read */
 };
 
 /* db.c: opens and migrates; *_exec and statement helpers. */
 int arca_cat__db_open(arca_catalog *c, const char *path, arca_error *err);
+/* Sets c->path: path, or the default place. */
+int arca_cat__db_path(arca_catalog *c, const char *path, arca_error *err);
 int arca_cat__db_reset(arca_catalog *c, arca_error *err);
 int arca_cat__db_fail(arca_catalog *c, arca_error *err, const char *what);
 int arca_cat__exec(arca_catalog *c, const char *sql, arca_error *err);
@@ -82,7 +85,10 @@ int arca_cat__schema_load(arca_catalog *c, arca_schema **out,
 int arca_cat__resolve(arca_catalog *c, arca_dataset_version *out,
 	int64_t *rowid, const char *ref, arca_error *err);
 
-/* The drift policy in force. */
-const arca_drift_policy *arca_cat__policy(arca_catalog *c);
+/* The drift policy in force: set_policy's, else $ARCA_DRIFT_POLICY's
+ * (loaded when first needed, so a bad file only stops what uses it),
+ * else the built-in one. */
+int arca_cat__policy(arca_catalog *c, const arca_drift_policy **out,
+	arca_error *err);
 
 #endif

@@ -3,7 +3,9 @@
  * schema versions, tags and drift acknowledgements. Each writes its
  * record (objects -> record -> claiming ref) and then imports it.
  */
+#include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include "catalog/cat.h"
 #include "util/json.h"
@@ -14,7 +16,6 @@ int arca_catalog_open(arca_catalog **out, arca_repo *r, const char *path,
 	arca_error *err)
 {
 	arca_catalog *c = calloc(1, sizeof(*c));
-	const char *pol = getenv("ARCA_DRIFT_POLICY");
 	int rc;
 
 	*out = NULL;
@@ -22,8 +23,6 @@ int arca_catalog_open(arca_catalog **out, arca_repo *r, const char *path,
 		return arca_error_set(err, ARCA_ERROR, "out of memory");
 	c->r = r;
 	if ((rc = arca_cat__db_open(c, path, err)) < 0 ||
-		(pol && *pol && (rc = arca_catalog_set_policy(c, pol,
-			err)) < 0) ||
 		(rc = arca_cat__sync(c, err)) < 0) {
 		arca_catalog_free(c);
 		return rc;
@@ -40,6 +39,41 @@ void arca_catalog_free(arca_catalog *c)
 	arca_drift_policy_free(c->policy);
 	free(c->path);
 	free(c);
+}
+
+int arca_catalog_recreate(arca_catalog **out, arca_repo *r,
+	const char *path, arca_error *err)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+	arca_catalog probe = { 0 };
+	arca_buf p = ARCA_BUF_INIT;
+	int rc;
+
+	probe.r = r;
+	if ((rc = arca_cat__db_path(&probe, path, err)) < 0)
+		return rc;
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		arca_buf_clear(&p);
+		if (arca_buf_printf(&p, "%s%s", probe.path, sfx[i]) < 0) {
+			rc = arca_error_set(err, ARCA_ERROR, "out of memory");
+			break;
+		}
+		if (unlink(arca_buf_cstr(&p)) < 0 && errno != ENOENT) {
+			rc = arca_error_set_errno(err, ARCA_ERROR, errno,
+				"cannot remove '%s'", arca_buf_cstr(&p));
+			break;
+		}
+	}
+	arca_buf_dispose(&p);
+	if (rc == 0)
+		rc = arca_catalog_open(out, r, probe.path, err);
+	free(probe.path);
+	return rc;
+}
+
+int arca_catalog_skipped(const arca_catalog *c)
+{
+	return c->skipped;
 }
 
 int arca_catalog_rebuild(arca_catalog *c, arca_error *err)
@@ -64,9 +98,17 @@ int arca_catalog_set_policy(arca_catalog *c, const char *path,
 	return 0;
 }
 
-const arca_drift_policy *arca_cat__policy(arca_catalog *c)
+int arca_cat__policy(arca_catalog *c, const arca_drift_policy **out,
+	arca_error *err)
 {
-	return c->policy ? c->policy : arca_drift_policy_default();
+	const char *path = getenv("ARCA_DRIFT_POLICY");
+	int rc;
+
+	if (!c->policy && path && *path &&
+		(rc = arca_catalog_set_policy(c, path, err)) < 0)
+		return rc;
+	*out = c->policy ? c->policy : arca_drift_policy_default();
+	return 0;
 }
 
 /* ------------------------------------------------------------- records */

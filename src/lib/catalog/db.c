@@ -44,7 +44,7 @@ static const char *const migrations[] = {
 	" record TEXT NOT NULL UNIQUE,"
 	" snapshot TEXT NOT NULL,"
 	" schema_id INTEGER NOT NULL REFERENCES schemas(id),"
-	" stats TEXT,"                     /* object id; NULL for files */
+	" stats TEXT,"                     /* statistics object id */
 	" rows INTEGER NOT NULL, invalid_rows INTEGER NOT NULL,"
 	" files INTEGER NOT NULL, bytes INTEGER NOT NULL,"
 	" drift TEXT,"                     /* report object id */
@@ -164,8 +164,8 @@ static int user_version(arca_catalog *c, int *v, arca_error *err)
 	return 0;
 }
 
-/* Applies the missing migrations, each in its own transaction, under
- * BEGIN IMMEDIATE so two processes opening a new catalog do not race. */
+/* Applies the missing migrations in one BEGIN IMMEDIATE transaction, so
+ * two processes opening a new catalog do not race. */
 static int migrate(arca_catalog *c, arca_error *err)
 {
 	int v, rc;
@@ -220,7 +220,7 @@ static int default_path(arca_catalog *c, arca_buf *out, arca_error *err)
 		"(set ARCA_CATALOG or HOME)");
 }
 
-int arca_cat__db_open(arca_catalog *c, const char *path, arca_error *err)
+int arca_cat__db_path(arca_catalog *c, const char *path, arca_error *err)
 {
 	arca_buf p = ARCA_BUF_INIT;
 	int rc;
@@ -239,6 +239,15 @@ int arca_cat__db_open(arca_catalog *c, const char *path, arca_error *err)
 		return arca_error_set(err, ARCA_ERROR, "out of memory");
 	}
 	arca_buf_dispose(&p);
+	return 0;
+}
+
+int arca_cat__db_open(arca_catalog *c, const char *path, arca_error *err)
+{
+	int rc;
+
+	if ((rc = arca_cat__db_path(c, path, err)) < 0)
+		return rc;
 	if (sqlite3_open_v2(c->path, &c->db, SQLITE_OPEN_READWRITE |
 		SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return arca_cat__db_fail(c, err, "cannot open");

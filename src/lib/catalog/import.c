@@ -488,8 +488,18 @@ static int sync_kind(arca_catalog *c, const char *kind, arca_error *err)
 		arca_id_str(s, &p->id);
 		snprintf(what, sizeof(what), "%s record %s", kind, s);
 		if ((rc = arca_repo__json_get(c->r, &p->doc, &p->id, what,
-			err)) < 0)
-			break;
+			err)) < 0) {
+			/* A damaged record is verify's finding; the catalog
+			 * indexes what it can read. */
+			if (rc != ARCA_ECORRUPT && rc != ARCA_ENOTFOUND &&
+				rc != ARCA_EINVALID)
+				break;
+			arca_error_clear(err);
+			c->skipped++;
+			p->doc = NULL;
+			rc = 0;
+			continue;
+		}
 		p->key1 = opt_str(p->doc, "dataset") ? opt_str(p->doc,
 			"dataset") : opt_str(p->doc, "name");
 		p->key2 = opt_int(p->doc, !strcmp(kind, ARCA_REC_SCHEMA) ?
@@ -498,9 +508,24 @@ static int sync_kind(arca_catalog *c, const char *kind, arca_error *err)
 	}
 	if (rc >= 0 && x.n)
 		qsort(x.v, x.n, sizeof(*x.v), by_keys);
-	for (size_t i = 0; rc >= 0 && i < x.n; i++)
-		if ((rc = import_one(c, kind, &x.v[i].id, x.v[i].doc, err)) > 0)
+	for (size_t i = 0; rc >= 0 && i < x.n; i++) {
+		if (!x.v[i].doc)
+			continue;
+		/* A savepoint per record: one that cannot be imported leaves
+		 * no half of itself behind. */
+		if ((rc = arca_cat__exec(c, "SAVEPOINT rec", err)) < 0)
+			break;
+		rc = import_one(c, kind, &x.v[i].id, x.v[i].doc, err);
+		if (rc == ARCA_ECORRUPT || rc == ARCA_EINVALID ||
+			rc == ARCA_ENOTFOUND) {
+			sqlite3_exec(c->db, "ROLLBACK TO rec", NULL, NULL, NULL);
+			arca_error_clear(err);
+			c->skipped++;
 			rc = 0;
+		}
+		if (rc >= 0)
+			rc = arca_cat__exec(c, "RELEASE rec", err);
+	}
 	for (size_t i = 0; i < x.n; i++)
 		json_decref(x.v[i].doc);
 	free(x.v);
@@ -515,6 +540,7 @@ int arca_cat__sync(arca_catalog *c, arca_error *err)
 
 	if ((rc = arca_cat__exec(c, "BEGIN IMMEDIATE", err)) < 0)
 		return rc;
+	c->skipped = 0;
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if ((rc = sync_kind(c, kinds[i], err)) < 0) {
 			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);

@@ -191,6 +191,7 @@ int arca_catalog_diff_json(arca_catalog *c, const char *ref_a,
 	arca_schema *sa = NULL, *sb = NULL;
 	json_t *ta = NULL, *tb = NULL, *report = NULL;
 	arca_drift_policy *pol = NULL;
+	const arca_drift_policy *in_force = NULL;
 	char name[160];
 	int rc;
 
@@ -201,8 +202,10 @@ int arca_catalog_diff_json(arca_catalog *c, const char *ref_a,
 		(rc = load_version(c, &a, &sa, &ta, err)) < 0 ||
 		(rc = load_version(c, &b, &sb, &tb, err)) < 0)
 		goto done;
+	if (!pol && (rc = arca_cat__policy(c, &in_force, err)) < 0)
+		goto done;
 	if (!(report = arca_drift_compare(sa, ta, sb, tb, pol ? pol :
-		arca_cat__policy(c)))) {
+		in_force))) {
 		rc = arca_error_set(err, ARCA_ERROR, "out of memory");
 		goto done;
 	}

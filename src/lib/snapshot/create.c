@@ -128,7 +128,7 @@ static int build(arca_snap *s, arca_id *tree, const char *src,
 			"cannot snapshot '%s': not a directory or regular file",
 			src);
 	if (s->o->source != ARCA_SOURCE_PLAIN &&
-		arca_snap__is_archive_name(src)) {
+		arca_snapshot_is_archive_name(src)) {
 		*kind = "archive";
 		return arca_snap__archive(s, tree, src, format);
 	}

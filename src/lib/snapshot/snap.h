@@ -50,6 +50,5 @@ int arca_snap__file(arca_snap *s, arca_id *root, const char *path);
 int arca_snap__archive(arca_snap *s, arca_id *root, const char *path,
 	char format[64]);
 /* 1 if the file name looks like an archive arca reads in place. */
-int arca_snap__is_archive_name(const char *path);
 
 #endif

@@ -25,7 +25,7 @@ static const char *const suffixes[] = {
 	".ar", ".xar", ".cab", ".rar", NULL
 };
 
-int arca_snap__is_archive_name(const char *path)
+int arca_snapshot_is_archive_name(const char *path)
 {
 	size_t n = strlen(path);
 

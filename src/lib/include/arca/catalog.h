@@ -24,14 +24,21 @@ typedef struct arca_catalog arca_catalog;
  * Opens the catalog of r, creating or migrating its database, and
  * imports the records it lacks. path: the database file; NULL for the
  * default ($ARCA_CATALOG, else catalog.db beside a local repository's
- * config, else <cache dir>/<repo id>/catalog.db).
+ * config, else <cache dir>/<repo id>-catalog.db). Records that cannot be
+ * read are left out (arca verify reports them); arca_catalog_skipped
+ * counts them.
  */
 int arca_catalog_open(arca_catalog **out, arca_repo *r, const char *path,
 	arca_error *err);
 void arca_catalog_free(arca_catalog *c);
+int arca_catalog_skipped(const arca_catalog *c);
 
 /* Drops every table and imports all records again. */
 int arca_catalog_rebuild(arca_catalog *c, arca_error *err);
+/* Removes the database files (even a damaged database) and opens a new
+ * catalog built from the records: what 'arca catalog rebuild' does. */
+int arca_catalog_recreate(arca_catalog **out, arca_repo *r,
+	const char *path, arca_error *err);
 
 typedef struct arca_dataset_create_opts {
 	const char *description; /* optional */

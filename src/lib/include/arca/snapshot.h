@@ -40,6 +40,10 @@ typedef enum arca_source_kind {
 	ARCA_SOURCE_PLAIN = 1  /* never read a file as an archive */
 } arca_source_kind;
 
+/* 1 if path names an archive that snapshots read in place (by its
+ * suffix: .tar, .tar.gz, .zip, .7z, ...; see docs/cli/snapshot.md). */
+int arca_snapshot_is_archive_name(const char *path);
+
 typedef struct arca_snapshot_opts {
 	const char *dataset;     /* optional: names the dataset */
 	const char *message;     /* optional */
