@@ -103,6 +103,13 @@ make_dataset() {
 	touch -d '2024-01-02 03:04:05' "$d/empty.txt"
 }
 
+# backdate DIR: every entry's mtime an hour ago, outside the stat cache's
+# racy-clean window (files written within 2 s of a snapshot are read again
+# by the next one).
+backdate() {
+	find "$1" -exec touch -h -d '1 hour ago' {} +
+}
+
 # snapshot_id: the id printed by the last `arca snapshot --json` in $T/stdout.
 json_field() {
 	sed -n 's/.*"'"$1"'":"\([^"]*\)".*/\1/p' "${2:-$T/stdout}" | head -1

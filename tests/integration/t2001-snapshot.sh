@@ -3,6 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 require zstd sha256sum
 make_dataset "$T/data"
+backdate "$T/data"
 arca init >/dev/null
 
 test_case "first snapshot records everything"
@@ -35,6 +36,14 @@ assert_contains "$T/stdout" '"objects_new":0,'
 snap2=$(json_field id)
 zstd -q -d <"$ARCA_REPO/objects/${snap2:7:2}/${snap2#sha256:}" >"$T/snap2.json"
 assert_contains "$T/snap2.json" "\"parent\":\"$snap1\""
+
+test_case "a file written just before a snapshot is read again next time"
+echo fresh >"$T/data/fresh.txt"
+expect_exit 0 arca snapshot --json "$T/data"
+expect_exit 0 arca snapshot --json "$T/data"
+assert_contains "$T/stdout" '"bytes_read":6,'
+assert_contains "$T/stdout" '"files_cached":24,'
+rm "$T/data/fresh.txt"
 
 test_case "a changed file stores only its new chunks"
 dd if=/dev/urandom of="$T/data/large.bin" bs=1M count=12 status=none

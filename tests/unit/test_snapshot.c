@@ -5,12 +5,14 @@
  * at once.
  */
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "testutil.h"
 #include "repo_fixture.h"
@@ -138,6 +140,45 @@ static void test_snapshot__create_and_walk(void **state)
 	free(big);
 }
 
+static int backdate_one(const char *path, const struct stat *sb, int flag,
+	struct FTW *ftw)
+{
+	/* an hour ago: outside the racy-clean window */
+	struct timespec ts[2] = { { time(NULL) - 3600, 0 },
+		{ time(NULL) - 3600, 0 } };
+
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW);
+}
+
+static void backdate(const char *dir)
+{
+	assert_int_equal(nftw(dir, backdate_one, 16, FTW_PHYS), 0);
+}
+
+/* A file written just before the snapshot could be written again within
+ * the same timestamp tick: it is read again next time, not cached. */
+static void test_snapshot__racy_files_not_cached(void **state)
+{
+	fx *f = *state;
+	unsigned char *big = make_source(f);
+	arca_snapshot_stats st;
+
+	ut_sfx_snap(f, f->src, NULL, NULL);
+	ut_sfx_snap(f, f->src, NULL, &st);
+	assert_int_equal(st.files, 3);
+	assert_int_equal(st.files_cached, 0);
+	assert_int_equal(st.bytes_read, BIG + 5);
+	backdate(f->src);
+	ut_sfx_snap(f, f->src, NULL, NULL);
+	ut_sfx_snap(f, f->src, NULL, &st);
+	assert_int_equal(st.files_cached, 3);
+	assert_int_equal(st.bytes_read, 0);
+	free(big);
+}
+
 static void test_snapshot__incremental(void **state)
 {
 	fx *f = *state;
@@ -149,6 +190,7 @@ static void test_snapshot__incremental(void **state)
 	char *p;
 	int fd;
 
+	backdate(f->src);
 	s1 = ut_sfx_snap(f, f->src, NULL, NULL);
 	s2 = ut_sfx_snap(f, f->src, NULL, &st);
 	assert_int_equal(st.files, 3);
@@ -764,6 +806,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_snapshot__create_and_walk),
 		T(test_snapshot__incremental),
+		T(test_snapshot__racy_files_not_cached),
 		T(test_snapshot__empty_dirs),
 		T(test_snapshot__missing_source),
 		T(test_snapshot__unreadable),

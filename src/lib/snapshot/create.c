@@ -166,6 +166,7 @@ int arca_snapshot_create(arca_id *id, arca_snapshot_stats *stats,
 	s.r = r;
 	s.o = &o;
 	s.err = err;
+	s.start_ns = arca_time_now_ns();
 	if (o.dataset && !arca_repo__dataset_name_valid(o.dataset))
 		return arca_error_set(err, ARCA_EINVALID, "invalid dataset name "
 			"'%s': " ARCA_DATASET_NAME_RULE, o.dataset);

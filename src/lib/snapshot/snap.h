@@ -17,6 +17,7 @@ typedef struct arca_snap {
 	size_t stage_cap;
 	uint64_t unflushed;        /* stored bytes since the last flush */
 	uint64_t progress_at;      /* bytes at the last progress call */
+	int64_t start_ns;          /* when the walk began (racy files) */
 	arca_error *err;
 } arca_snap;
 

@@ -55,6 +55,8 @@ static int unreadable(arca_snap *s, const char *path, int errnum)
 	return 1;
 }
 
+#define RACY_NS 2000000000LL /* 2 s: coarser than any timestamp clock */
+
 /* Records one regular file; 1 when it was skipped. */
 static int add_file(arca_snap *s, arca_node *node, int dirfd,
 	const char *name, const char *path, const struct stat *st)
@@ -85,7 +87,12 @@ static int add_file(arca_snap *s, arca_node *node, int dirfd,
 	if (rc < 0)
 		return rc;
 	s->st.bytes += node->size;
+	/* A file written within the filesystem's timestamp granularity of
+	 * our reading it could be written again without its mtime moving
+	 * (git's "racy clean"): such files are not cached, so the next
+	 * snapshot reads them again. */
 	if (s->cache && node->size == (uint64_t)st->st_size &&
+		ts_ns(&st->st_mtim) < s->start_ns - RACY_NS &&
 		arca_statcache_add(s->cache, path, st, node->chunks,
 			node->nchunks) < 0)
 		return arca_error_set(s->err, ARCA_ERROR, "out of memory");
