@@ -34,9 +34,9 @@ const arca_cli_spec cmd_ingest_spec = {
 	"Registers new data from the sources of CONFIG.yaml (see\n"
 	"formats/ingest-config.md) as new versions of their catalog datasets:\n"
 	"complete new items of drop folders, changed archive files, changed\n"
-	"http(s) URLs (fetched with conditional requests). Each source's hooks\n"
-	"run on a staged copy first; a failing hook registers nothing. What\n"
-	"was ingested is recorded with each version, so a second pass\n"
+	"http(s) URLs (fetched with conditional requests). Each source's\n"
+	"hooks run on a staged copy first; a failing hook registers nothing.\n"
+	"What was ingested is recorded with each version, so a second pass\n"
 	"registers nothing new. Exit status: 0 ok, 1 a source failed, 4 a\n"
 	"source was busy (another ingest holds its lock).",
 	opts, sizeof(struct ingest_opts), 1, 1
@@ -100,37 +100,49 @@ static void print_json(const arca_ingest_event *ev)
 	json_decref(j);
 }
 
+/* "SOURCE: ITEM: " (ITEM quoted when needed, left out when with_item is
+ * 0 or there is none). */
+static void prefix(FILE *f, const arca_ingest_event *ev, int with_item)
+{
+	fprintf(f, "%s: ", ev->source);
+	if (with_item && ev->item) {
+		cli_quote(f, ev->item, 0);
+		fputs(": ", f);
+	}
+}
+
 static void report_cb(const arca_ingest_event *ev, void *payload)
 {
 	arca_cli *cli = payload;
-	const char *item = ev->item ? ev->item : "";
-	const char *sep = ev->item ? ": " : "";
+	const char *msg = ev->message ? ev->message : "";
 
 	cli_progress_done(cli);
 	if (ev->status == ARCA_INGEST_FAILED) {
 		fflush(stdout);
-		/* fetch errors name the URL already */
-		if (!strcmp(ev->kind, "url"))
-			item = sep = "";
-		fprintf(stderr, "arca: error: source %s: %s%s%s\n", ev->source,
-			item, sep, ev->message ? ev->message : "failed");
+		/* the errors of url and archive sources name them already */
+		fputs("arca: error: source ", stderr);
+		prefix(stderr, ev, !strcmp(ev->kind, "folder"));
+		fprintf(stderr, "%s\n", msg[0] ? msg : "failed");
 	}
 	if (cli->json) {
 		print_json(ev);
 		return;
 	}
-	if (ev->status == ARCA_INGEST_ADDED && !cli->quiet)
-		printf("%s: %s%sadded %s@%lld (%lld rows)\n", ev->source, item,
-			sep, ev->dataset, (long long)ev->version->version,
+	if (ev->status == ARCA_INGEST_SKIPPED && ev->busy) {
+		cli_warn(cli, "source %s: %s", ev->source, msg);
+		return;
+	}
+	if (cli->quiet || ev->status == ARCA_INGEST_FAILED ||
+		(ev->status == ARCA_INGEST_UNCHANGED && !cli->verbose))
+		return;
+	prefix(stdout, ev, 1);
+	if (ev->status == ARCA_INGEST_ADDED)
+		printf("added %s@%lld (%lld rows)\n", ev->dataset,
+			(long long)ev->version->version,
 			(long long)ev->version->rows);
-	else if (ev->status == ARCA_INGEST_SKIPPED && ev->busy)
-		cli_warn(cli, "source %s: %s", ev->source, ev->message);
-	else if (ev->status == ARCA_INGEST_SKIPPED && !cli->quiet)
-		printf("%s: %s%sskipped: %s\n", ev->source, item, sep,
-			ev->message ? ev->message : "");
-	else if (ev->status == ARCA_INGEST_UNCHANGED && cli->verbose)
-		printf("%s: %s%sunchanged: %s\n", ev->source, item, sep,
-			ev->message ? ev->message : "");
+	else
+		printf("%s: %s\n", ev->status == ARCA_INGEST_SKIPPED ?
+			"skipped" : "unchanged", msg);
 }
 
 /* "a,b,c" into a NULL-terminated array of pointers into buf. */
@@ -163,7 +175,7 @@ static int check_sources(arca_cli *cli, const arca_ingest_config *cfg,
 				"'%s' in the configuration", names[i]);
 	}
 	if (names && !names[0])
-		return cli_usage_error(cli, "--source: no source named");
+		return cli_usage_error(cli, "--source needs a source name");
 	return -1;
 }
 
@@ -272,6 +284,7 @@ int cmd_ingest(arca_cli *cli, void *optsp, int argc, char **argv)
 	if (o->watch) {
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = on_signal;
+		sa.sa_flags = SA_RESTART; /* the current item goes on */
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);

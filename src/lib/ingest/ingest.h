@@ -218,8 +218,9 @@ typedef struct arca_ingest_item {
  * include patterns. Each is READY when complete at now_ns (0: the
  * clock): with a marker, when ITEM<marker> exists beside it (or, for a
  * directory, ITEM/<marker> inside it); and (settle) when nothing in it
- * has changed — the largest ctime or mtime of the item and of everything
- * below it is at least settle_ms old. READY items get their fingerprint.
+ * has changed for settle_ms: the largest ctime of the item and of
+ * everything below it is at least that old. READY items get their
+ * fingerprint.
  */
 int arca_ingest__folder_scan(arca_ingest_item **items, size_t *n,
 	const arca_ingest_source *s, int64_t now_ns, arca_error *err);
@@ -228,10 +229,10 @@ void arca_ingest__items_free(arca_ingest_item *items, size_t n);
 /*
  * Fingerprint of a file or directory, without reading content: a file
  * {"type":"file","size":N,"mtime_ns":N}; a directory {"type":"dir",
- * "files":N,"bytes":N,"tree":"sha256:..."}, tree hashing the sorted
+ * "files":N,"bytes":N,"tree":"<hex>"}, tree hashing the sorted
  * (relative path, type, size, mtime_ns) of everything below it, minus
- * skip_name at its top (the marker). *newest gets the largest ctime or
- * mtime seen (ns), the item's own included.
+ * skip_name at its top (the marker). *newest gets the largest ctime
+ * seen (ns), the item's own included.
  */
 int arca_ingest__fingerprint(json_t **out, int64_t *newest,
 	const char *path, const char *skip_name, arca_error *err);

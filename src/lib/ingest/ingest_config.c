@@ -194,8 +194,8 @@ static int check_name(loader *l, struct fy_node *n, const char *name)
 			ARCA_INGEST_NAME_MAX);
 	for (size_t i = 0; i < l->cfg->n; i++)
 		if (!strcmp(l->cfg->sources[i].name, name))
-			return arca_yaml__fail(&l->y, n, "duplicate source name "
-				"\"%s\" (first used at line %d)", name,
+			return arca_yaml__fail(&l->y, n, "duplicate source "
+				"name \"%s\" (first used at line %d)", name,
 				l->cfg->sources[i].line);
 	return 0;
 }
@@ -268,8 +268,9 @@ static int load_hooks(loader *l, arca_ingest_source *s, struct fy_node *hooks)
 				"[PROGRAM, ARGS...]");
 		if ((rc = load_run(l, h, v)) < 0)
 			return rc;
-		if ((v = get(l, hn, "timeout")) &&
-			(rc = get_duration(l, v, "timeout", &h->timeout_ms)) < 0)
+		v = get(l, hn, "timeout");
+		if (v && (rc = get_duration(l, v, "timeout",
+			&h->timeout_ms)) < 0)
 			return rc;
 		if (v && h->timeout_ms == 0)
 			return arca_yaml__fail(&l->y, v, "timeout must be "
@@ -289,7 +290,8 @@ static int kind_of_pair(struct fy_node_pair *p)
 		!(t = fy_node_get_scalar(k, &len)))
 		return -1;
 	for (int i = 0; i < 3; i++)
-		if (len == strlen(kind_keys[i]) && !memcmp(t, kind_keys[i], len))
+		if (len == strlen(kind_keys[i]) &&
+			!memcmp(t, kind_keys[i], len))
 			return i;
 	return -1;
 }
@@ -344,8 +346,8 @@ static int check_kind_keys(loader *l, arca_ingest_source *s,
 	for (size_t i = 0; i < sizeof(key_kinds) / sizeof(key_kinds[0]); i++) {
 		struct fy_node *kn = key_node(map, key_kinds[i].key);
 		if (kn && !(key_kinds[i].kinds & (1u << s->kind)))
-			return arca_yaml__fail(&l->y, kn, "%s does not apply to "
-				"%s sources (only to %s)", key_kinds[i].key,
+			return arca_yaml__fail(&l->y, kn, "%s does not apply "
+				"to %s sources (only to %s)", key_kinds[i].key,
 				arca_ingest__kind_name(s->kind),
 				key_kinds[i].kinds & (1u << ARCA_INGEST_ARCHIVE)
 				? "folder and archive sources" :
@@ -403,8 +405,8 @@ static int load_options(loader *l, arca_ingest_source *s, struct fy_node *map)
 			return rc;
 		if (!*s->marker || strchr(s->marker, '/') ||
 			!strcmp(s->marker, ".") || !strcmp(s->marker, ".."))
-			return arca_yaml__fail(&l->y, v, "marker must be a file "
-				"name suffix such as .done (no '/')");
+			return arca_yaml__fail(&l->y, v, "marker must be a "
+				"file name suffix such as .done (no '/')");
 		/* with a marker, settle only when asked for */
 		s->settle_ms = 0;
 	}

@@ -24,13 +24,12 @@ static int64_t ts_ns(const struct timespec *t)
 	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
 }
 
-/* The later of ctime and mtime: ctime moves on every change, even one
- * that sets an old mtime back (cp -p, rsync -t, touch -d). */
+/* When an entry last changed: its ctime, which moves on every change,
+ * even one that sets an old mtime back (cp -p, rsync -t, touch -d), and
+ * which, unlike the mtime, cannot be set to the future. */
 static int64_t changed_ns(const struct stat *st)
 {
-	int64_t c = ts_ns(&st->st_ctim), m = ts_ns(&st->st_mtim);
-
-	return c > m ? c : m;
+	return ts_ns(&st->st_ctim);
 }
 
 /* ---- fingerprints ------------------------------------------------------ */
@@ -102,7 +101,8 @@ static int walk_dir(walk *w, int dirfd_, const char *prefix,
 			continue;
 		snprintf(rel, sizeof(rel), "%s%s%s", prefix, *prefix ? "/" : "",
 			de->d_name);
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (fstatat(dirfd(d), de->d_name, &st,
+			AT_SYMLINK_NOFOLLOW) < 0) {
 			rc = arca_error_set_errno(err, ARCA_ERROR, errno,
 				"cannot stat '%s/%s'", top, rel);
 			break;
@@ -141,7 +141,8 @@ static int tree_digest(arca_id *out, walk *w, arca_error *err)
 	char line[96];
 	int rc;
 
-	qsort(w->v, w->n, sizeof(*w->v), cmp_entry);
+	if (w->n)
+		qsort(w->v, w->n, sizeof(*w->v), cmp_entry);
 	if ((rc = arca_sha256_new(&c, err)) < 0)
 		return rc;
 	for (size_t i = 0; rc == 0 && i < w->n; i++) {
@@ -158,11 +159,16 @@ static int tree_digest(arca_id *out, walk *w, arca_error *err)
 	return rc;
 }
 
+/* The digest is bare hex: a "sha256:<hex>" string in a record would be
+ * taken for the id of an object (by verify, among others). */
 static json_t *dir_json(walk *w, const arca_id *tree)
 {
-	return json_pack("{s:s, s:I, s:I, s:o}", "type", "dir",
+	char hex[ARCA_ID_HEXSZ + 1];
+
+	arca_id_hex(hex, tree);
+	return json_pack("{s:s, s:I, s:I, s:s}", "type", "dir",
 		"files", (json_int_t)w->files, "bytes", (json_int_t)w->bytes,
-		"tree", arca_json_id(tree));
+		"tree", hex);
 }
 
 int arca_ingest__fingerprint(json_t **out, int64_t *newest,
@@ -305,7 +311,8 @@ static int classify(arca_ingest_item *it, int dir, const struct stat *st,
 	if (s->marker && !has_marker(dir, it, s->marker)) {
 		it->ready = ARCA_INGEST_PENDING;
 		snprintf(it->why, sizeof(it->why), "waiting for its marker "
-			"%s%s", it->is_dir ? "file inside it, " : "", s->marker);
+			"%s%s", it->is_dir ? "file inside it, " : "",
+			s->marker);
 		return 0;
 	}
 	if ((rc = arca_ingest__fingerprint(&fp, &newest, it->path,
@@ -318,7 +325,7 @@ static int classify(arca_ingest_item *it, int dir, const struct stat *st,
 	if (rc < 0)
 		return rc;
 	age_ms = (now_ns - newest) / 1000000;
-	if (age_ms < s->settle_ms) {
+	if (s->settle_ms > 0 && age_ms < s->settle_ms) {
 		json_decref(fp);
 		it->ready = ARCA_INGEST_PENDING;
 		snprintf(it->why, sizeof(it->why), "still changing (changed "
@@ -401,7 +408,8 @@ int arca_ingest__folder_scan(arca_ingest_item **out, size_t *nout,
 			"cannot list folder '%s'", s->location);
 	if ((rc = list_items(&items, &n, d, s, err)) < 0)
 		goto done;
-	qsort(items, n, sizeof(*items), cmp_item);
+	if (n)
+		qsort(items, n, sizeof(*items), cmp_item);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct stat st;
 		if (fstatat(dirfd(d), items[i].name, &st,

@@ -151,7 +151,8 @@ static void run_archive(arca_ingest__ctx *x, const arca_ingest_source *s)
 
 	if (stat(item, &st) < 0)
 		rc = arca_error_set_errno(&err, errno == ENOENT ?
-			ARCA_ENOTFOUND : ARCA_ERROR, errno, "archive '%s'", item);
+			ARCA_ENOTFOUND : ARCA_ERROR, errno, "archive '%s'",
+			item);
 	else if (!S_ISREG(st.st_mode))
 		rc = arca_error_set(&err, ARCA_EINVALID, "archive '%s' is not "
 			"a regular file", item);
@@ -159,10 +160,9 @@ static void run_archive(arca_ingest__ctx *x, const arca_ingest_source *s)
 		fail(x, s, item, rc, &err);
 		return;
 	}
-	changed = ns_of(&st.st_ctim) > ns_of(&st.st_mtim) ?
-		ns_of(&st.st_ctim) : ns_of(&st.st_mtim);
+	changed = ns_of(&st.st_ctim); /* see ingest_folder.c changed_ns */
 	age_ms = (now_ns() - changed) / 1000000;
-	if (age_ms < s->settle_ms) {
+	if (s->settle_ms > 0 && age_ms < s->settle_ms) {
 		char why[128];
 		snprintf(why, sizeof(why), "still changing (changed %s ago, "
 			"settle %s)", arca_ingest__duration_str(a, age_ms < 0 ?
@@ -379,8 +379,8 @@ static int check(arca_ingest__ctx *x, arca_error *err)
 		json = NULL;
 		if (rc == ARCA_ENOTFOUND)
 			return arca_error_set(err, ARCA_EINVALID, "%s:%d:%d: "
-				"dataset \"%s\" of source \"%s\" does not exist "
-				"(create it with 'arca dataset create')",
+				"dataset \"%s\" of source \"%s\" does not "
+				"exist (create it with 'arca dataset create')",
 				cfg->path, s->dataset_line, s->dataset_col,
 				s->dataset, s->name);
 		if (rc < 0)

@@ -331,8 +331,8 @@ static int copy_dir_at(int sdir, const char *sname, int ddir,
 	if (mkdirat(ddir, dname, 0700) < 0 ||
 		(s = openat(sdir, sname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 			O_CLOEXEC)) < 0 ||
-		(d = openat(ddir, dname, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0
-		|| !(dir = fdopendir(s)))
+		(d = openat(ddir, dname, O_RDONLY | O_DIRECTORY |
+			O_CLOEXEC)) < 0 || !(dir = fdopendir(s)))
 		goto fail;
 	s = -1; /* dir owns it */
 	while (rc == 0 && (errno = 0, de = readdir(dir))) {
@@ -382,8 +382,8 @@ static int copy_at(int sdir, const char *sname, int ddir, const char *dname,
 		return 0;
 	}
 	if (S_ISLNK(st.st_mode)) {
-		if ((n = readlinkat(sdir, sname, target, sizeof(target) - 1)) < 0
-			|| (target[n] = '\0',
+		n = readlinkat(sdir, sname, target, sizeof(target) - 1);
+		if (n < 0 || (target[n] = '\0',
 			symlinkat(target, ddir, dname) < 0))
 			return arca_error_set_errno(err, ARCA_ERROR, errno,
 				"cannot copy '%s'", what);
