@@ -730,6 +730,7 @@ static void test_repo__lock_refresh(void **state)
 	assert_non_null(strstr(text, "\"time\":1000"));
 	free(text);
 	f->r->lock_refreshed -= 3600;
+	f->r->lock_since -= 3600; /* taken an hour ago */
 	assert_int_equal(arca_repo_lock_refresh(f->r, &err), 0);
 	now = arca_time_now_ns() / 1000000000;
 	text = ut_read_file(p, &len);
@@ -737,8 +738,10 @@ static void test_repo__lock_refresh(void **state)
 	assert_int_equal(arca_json_get_int(&t, doc, "time", "lock", &err), 0);
 	assert_int_equal(arca_json_get_int(&e, doc, "expires", "lock", &err),
 		0);
-	assert_true(t >= now - 5 && t <= now);
-	assert_true(e > now);
+	/* "time" stays when it was taken; the expiry moves on */
+	assert_int_equal(t, f->r->lock_since);
+	assert_true(t <= now - 3600);
+	assert_true(e >= now + 1800 - 5 && e <= now + 1800);
 	assert_int_equal(arca_json_get_int(&e, doc, "pid", "lock", &err), 0);
 	assert_int_equal(e, getpid());
 	assert_true(f->r->lock_refreshed >= now - 5);

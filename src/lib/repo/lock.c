@@ -40,7 +40,8 @@ static int lock_doc(arca_buf *out, const arca_repo *r, int64_t now,
 		"exclusive", r->lock_exclusive, "hostname", host, "username",
 		user, "pid", (json_int_t)getpid(), "pid_start",
 		(json_int_t)arca_process_start(getpid()), "time",
-		(json_int_t)now, "expires", (json_int_t)(now + LOCK_TTL_S));
+		(json_int_t)r->lock_since, "expires",
+		(json_int_t)(now + LOCK_TTL_S));
 	if (!doc)
 		return arca_error_set(err, ARCA_ERROR, "out of memory");
 	rc = arca_json_canonical(out, doc, err);
@@ -175,6 +176,7 @@ static int try_lock(arca_repo *r, int exclusive, arca_error *err)
 	snprintf(key, sizeof(key), ARCA_KEY_LOCKS "%s", name);
 	r->lock_exclusive = exclusive;
 	r->lock_refreshed = arca_time_now_ns() / 1000000000;
+	r->lock_since = r->lock_refreshed;
 	if ((rc = lock_doc(&doc, r, r->lock_refreshed, err)) < 0 ||
 		(rc = arca_store_put(r->store, key, doc.data, doc.len,
 			ARCA_STORE_PUT_EXCLUSIVE, err)) < 0)

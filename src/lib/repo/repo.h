@@ -28,6 +28,7 @@ struct arca_repo {
 	char *lock_key;
 	int lock_exclusive;
 	int64_t lock_refreshed; /* seconds since the epoch */
+	int64_t lock_since;     /* when it was taken: "time" in the lock */
 };
 
 /* Layout: where each thing lives in a store. See formats/repository.md. */
