@@ -548,10 +548,11 @@ tree (size and CRC of every file, by \`cksum\`).  The full log is
 EOF
 	facts | awk -v tools="$tools" -v skip_arca="$skip_arca" "$report_awk"
 } >"$tmp_out"
-# Sections other benchmarks keep in the same report (bench/catalog.sh)
-# survive a new run.
-if [ -f "$out" ] && grep -q '^<!-- bench/catalog.sh -->$' "$out"; then
-	{ echo; sed -n '/^<!-- bench\/catalog.sh -->$/,$p' "$out"; } >>"$tmp_out"
+# What follows the generated part survives a new run: notes written by
+# hand (from a "<!-- notes" line) and other benchmarks' sections
+# (bench/catalog.sh).
+if [ -f "$out" ] && grep -q '^<!-- \(notes\|bench/catalog.sh\)' "$out"; then
+	{ echo; sed -n '/^<!-- \(notes\|bench\/catalog.sh\)/,$p' "$out"; } >>"$tmp_out"
 fi
 mv "$tmp_out" "$out"
 say "report written to $out (log: $log, total $t_total s)"
