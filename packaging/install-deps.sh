@@ -9,6 +9,12 @@ libgpgme-dev gnupg libcurl4-openssl-dev libssl-dev libfyaml-dev
 libjansson-dev libcmocka-dev
 python3 restic borgbackup time"
 
+# Node.js and npm run the S3 test server (s3rver, installed from npm by
+# the tests). A Node.js from elsewhere (NodeSource ships npm with it) is
+# kept: Debian's npm would pull Debian's nodejs in beside it.
+command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
+
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then

@@ -292,9 +292,9 @@ static void test_store_local__open_url(void **state)
 	arca_store_free(s);
 
 	s = NULL;
-	assert_int_equal(arca_store_open(&s, "s3://x", 0, &err),
+	assert_int_equal(arca_store_open(&s, "gs://x", 0, &err),
 		ARCA_EINVALID);
-	assert_string_equal(err.msg, "unsupported store URL scheme 's3'");
+	assert_string_equal(err.msg, "unsupported store URL scheme 'gs'");
 	assert_int_equal(arca_store_open(&s, "file://", 0, &err),
 		ARCA_EINVALID);
 	assert_int_equal(arca_store_open(&s, "file://host/srv/repo", 0, &err),

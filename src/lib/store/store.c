@@ -35,6 +35,7 @@ static const struct {
 	store_ctor ctor;
 } schemes[] = {
 	{ "file", open_file_url },
+	{ "s3", arca_store_s3_new },
 };
 
 /* Length of the RFC 3986 scheme url starts with, if "://" follows it. */

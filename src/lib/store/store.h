@@ -94,6 +94,9 @@ void arca_store_free(arca_store *s);
 /* The local-directory store (store_local.c). */
 int arca_store_local_new(arca_store **out, const char *path, int create,
 	arca_error *err);
+/* The S3 store (store_s3.c): location "BUCKET[/PREFIX]". */
+int arca_store_s3_new(arca_store **out, const char *location, int create,
+	arca_error *err);
 
 /* Thin dispatch helpers so callers need not touch the vtable. */
 int arca_store_put(arca_store *s, const char *key, const void *data,
