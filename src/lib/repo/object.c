@@ -180,9 +180,7 @@ int arca_repo__object_write(arca_repo *r, uint64_t *stored_size,
 		/* The id was claimed but not written: forget every claim (the
 		 * set is only a cache of the store) so that a retry on this
 		 * handle writes it instead of naming a missing object. */
-		pthread_mutex_lock(&r->known_lock);
-		arca_idset_dispose(&r->known);
-		pthread_mutex_unlock(&r->known_lock);
+		arca_repo__forget(r);
 		return rc;
 	}
 	*stored_size = frame->len;
@@ -217,6 +215,13 @@ int arca_repo__object_put(arca_repo *r, arca_put_result *res,
 		return rc;
 	return arca_repo__object_put_id(r, res, &id, data, len, flags, cctx,
 		err);
+}
+
+void arca_repo__forget(arca_repo *r)
+{
+	pthread_mutex_lock(&r->known_lock);
+	arca_idset_dispose(&r->known);
+	pthread_mutex_unlock(&r->known_lock);
 }
 
 int arca_repo__flush(arca_repo *r, arca_error *err)

@@ -101,6 +101,11 @@ typedef int (*arca_repo_key_cb)(const char *key, uint64_t size,
 int arca_repo__keys_list(arca_repo *r, const char *prefix,
 	arca_repo_key_cb cb, void *payload, arca_error *err);
 
+/* Forgets which ids this handle claimed or saw: after a failed bulk
+ * write, claimed objects may never have been written (or flushed), and a
+ * retry on the same handle must write them again. */
+void arca_repo__forget(arca_repo *r);
+
 /* Makes deferred object writes durable and visible. */
 int arca_repo__flush(arca_repo *r, arca_error *err);
 

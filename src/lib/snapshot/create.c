@@ -208,6 +208,11 @@ int arca_snapshot_create(arca_id *id, arca_snapshot_stats *stats,
 	if (stats)
 		*stats = s.st;
 done:
+	/* Ids claimed after a failure (the walker runs on while workers
+	 * stop) or written but never flushed are not in the store: a retry
+	 * on this handle must not take them as written. */
+	if (rc < 0)
+		arca_repo__forget(r);
 	arca_pipeline_free(s.pipe);
 	arca_statcache_free(s.cache);
 	free(s.stage);
