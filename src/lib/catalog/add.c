@@ -505,8 +505,8 @@ int arca_dataset_add(arca_catalog *c, arca_dataset_version *out,
 		if (arca_id_cmp(&fp0, &fp1)) {
 			rc = arca_error_set(err, ARCA_EINVALID, "'%s' changed "
 				"while it was being added (validated and stored "
-				"data could differ); nothing was recorded: add "
-				"it again when it is complete", path);
+				"data could differ); no version was recorded: "
+				"add it again when it is complete", path);
 			goto done;
 		}
 	}
