@@ -128,3 +128,34 @@ int arca_store_flush(arca_store *s, arca_error *err)
 {
 	return s->flush ? s->flush(s, err) : 0;
 }
+
+const char *arca_store_bad_key(const char *key, size_t len, size_t max,
+	int no_ctl)
+{
+	const char *p = key, *end = key + len, *slash;
+	size_t n;
+
+	if (!len)
+		return "empty";
+	if (*key == '/')
+		return "absolute";
+	if (len > max)
+		return "too long";
+	for (; p <= end; p = slash + 1) {
+		slash = memchr(p, '/', (size_t)(end - p));
+		if (!slash)
+			slash = end;
+		n = (size_t)(slash - p);
+		if (!n)
+			return "empty path component";
+		if ((n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return "'.' or '..' path component";
+		if (n >= 5 && !memcmp(p, ".tmp-", 5))
+			return "name reserved for temp files";
+		for (size_t i = 0; no_ctl && i < n; i++)
+			if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+				return "control character";
+	}
+	return NULL;
+}

@@ -98,6 +98,15 @@ int arca_store_local_new(arca_store **out, const char *path, int create,
 int arca_store_s3_new(arca_store **out, const char *location, int create,
 	arca_error *err);
 
+/*
+ * The key rules every store shares: why key[0, len) is not a valid key,
+ * or NULL. Relative, at most max bytes, no empty, "." or ".." component,
+ * none starting with ".tmp-" (reserved for temp files); with no_ctl, no
+ * control characters either.
+ */
+const char *arca_store_bad_key(const char *key, size_t len, size_t max,
+	int no_ctl);
+
 /* Thin dispatch helpers so callers need not touch the vtable. */
 int arca_store_put(arca_store *s, const char *key, const void *data,
 	size_t len, unsigned flags, arca_error *err);

@@ -52,33 +52,10 @@ static int oom(arca_error *err)
 	return arca_error_set(err, ARCA_ERROR, "out of memory");
 }
 
-/* Why the first len bytes of key are not a valid key, or NULL. */
+/* Why key[0, len) is not a valid key here, or NULL. */
 static const char *bad_key(const char *key, size_t len)
 {
-	const char *p = key, *end = key + len, *slash;
-	size_t n;
-
-	if (!len)
-		return "empty";
-	if (*key == '/')
-		return "absolute";
-	if (len > KEY_MAX)
-		return "too long";
-	for (; p <= end; p = slash + 1) {
-		slash = memchr(p, '/', (size_t)(end - p));
-		if (!slash)
-			slash = end;
-		n = (size_t)(slash - p);
-		if (!n)
-			return "empty path component";
-		if ((n == 1 && p[0] == '.') ||
-		    (n == 2 && p[0] == '.' && p[1] == '.'))
-			return "'.' or '..' path component";
-		if (n >= TMP_PREFIX_LEN &&
-		    !memcmp(p, TMP_PREFIX, TMP_PREFIX_LEN))
-			return "name reserved for temp files";
-	}
-	return NULL;
+	return arca_store_bad_key(key, len, KEY_MAX, 0);
 }
 
 static int check_key(const char *key, arca_error *err)
