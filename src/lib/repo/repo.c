@@ -75,7 +75,7 @@ int arca_repo_init(arca_repo **out, const char *url,
 		return rc;
 	if ((rc = arca_random_hex(id, 16)) < 0)
 		return arca_error_set(err, rc, "cannot read random bytes");
-	if ((rc = arca_store_open(&store, url, 1, err)) < 0)
+	if ((rc = arca_store_open_with(&store, url, 1, o.store, err)) < 0)
 		return rc;
 	if ((rc = config_doc(&cfg, id, &cdc, o.zstd_level, err)) < 0)
 		goto fail;
@@ -88,7 +88,7 @@ int arca_repo_init(arca_repo **out, const char *url,
 		goto fail;
 	arca_buf_dispose(&cfg);
 	arca_store_free(store);
-	return arca_repo_open(out, url, err);
+	return arca_repo_open_with(out, url, o.store, err);
 fail:
 	arca_buf_dispose(&cfg);
 	arca_store_free(store);
@@ -189,12 +189,18 @@ done:
 
 int arca_repo_open(arca_repo **out, const char *url, arca_error *err)
 {
+	return arca_repo_open_with(out, url, NULL, err);
+}
+
+int arca_repo_open_with(arca_repo **out, const char *url,
+	const arca_store_opts *so, arca_error *err)
+{
 	arca_store *store = NULL;
 	arca_buf cfg = ARCA_BUF_INIT;
 	arca_repo *r = NULL;
 	int rc;
 
-	if ((rc = arca_store_open(&store, url, 0, err)) < 0) {
+	if ((rc = arca_store_open_with(&store, url, 0, so, err)) < 0) {
 		if (rc == ARCA_ENOTFOUND)
 			arca_error_set(err, rc, "no repository at '%s' (create "
 				"one with 'arca init')", url);

@@ -5,9 +5,10 @@
 #include <string.h>
 #include <strings.h>
 #include "store/store.h"
+#include "store/store_s3.h"
 
 typedef int (*store_ctor)(arca_store **out, const char *location,
-	int create, arca_error *err);
+	int create, const arca_store_opts *so, arca_error *err);
 
 /*
  * file://PATH: "file:///srv/repo" is /srv/repo. The authority may be
@@ -15,7 +16,7 @@ typedef int (*store_ctor)(arca_store **out, const char *location,
  * host, which is refused. No percent-decoding is done.
  */
 static int open_file_url(arca_store **out, const char *location,
-	int create, arca_error *err)
+	int create, const arca_store_opts *so, arca_error *err)
 {
 	const char *path = location;
 
@@ -25,7 +26,21 @@ static int open_file_url(arca_store **out, const char *location,
 		return arca_error_set(err, ARCA_EINVALID,
 			"invalid store URL 'file://%s': expected file:///PATH",
 			location);
+	(void)so;
 	return arca_store_local_new(out, path, create, err);
+}
+
+static int open_s3_url(arca_store **out, const char *location,
+	int create, const arca_store_opts *so, arca_error *err)
+{
+	arca_store_s3_opts o = ARCA_STORE_S3_OPTS_INIT;
+
+	if (so) {
+		o.endpoint = so->endpoint;
+		o.region = so->region;
+		o.path_style = so->path_style;
+	}
+	return arca_store_s3_open(out, location, create, &o, err);
 }
 
 /* URL schemes, by the name before "://" (in any case). A plain path
@@ -35,7 +50,7 @@ static const struct {
 	store_ctor ctor;
 } schemes[] = {
 	{ "file", open_file_url },
-	{ "s3", arca_store_s3_new },
+	{ "s3", open_s3_url },
 };
 
 /* Length of the RFC 3986 scheme url starts with, if "://" follows it. */
@@ -56,6 +71,12 @@ static size_t scheme_len(const char *url)
 int arca_store_open(arca_store **out, const char *url, int create,
 	arca_error *err)
 {
+	return arca_store_open_with(out, url, create, NULL, err);
+}
+
+int arca_store_open_with(arca_store **out, const char *url, int create,
+	const arca_store_opts *so, arca_error *err)
+{
 	size_t n, i;
 
 	if (!url || !*url)
@@ -67,7 +88,8 @@ int arca_store_open(arca_store **out, const char *url, int create,
 	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
 		if (strlen(schemes[i].scheme) == n &&
 		    !strncasecmp(schemes[i].scheme, url, n))
-			return schemes[i].ctor(out, url + n + 3, create, err);
+			return schemes[i].ctor(out, url + n + 3, create, so,
+				err);
 	}
 	return arca_error_set(err, ARCA_EINVALID,
 		"unsupported store URL scheme '%.*s'", (int)n, url);

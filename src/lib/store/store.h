@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "arca/error.h"
+#include "arca/repo.h" /* arca_store_opts */
 #include "util/buf.h"
 
 typedef struct arca_store arca_store;
@@ -89,6 +90,9 @@ struct arca_store {
  */
 int arca_store_open(arca_store **out, const char *url, int create,
 	arca_error *err);
+/* Same, with how to reach a remote store (NULL: the environment). */
+int arca_store_open_with(arca_store **out, const char *url, int create,
+	const arca_store_opts *so, arca_error *err);
 void arca_store_free(arca_store *s);
 
 /* The local-directory store (store_local.c). */

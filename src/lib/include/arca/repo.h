@@ -13,14 +13,27 @@
 
 typedef struct arca_repo arca_repo;
 
+/* How to reach a remote store, beyond its URL (s3://BUCKET/PREFIX).
+ * NULL members and -1 fall back to the environment (AWS_ENDPOINT_URL,
+ * AWS_REGION, ARCA_S3_PATH_STYLE, ...). Credentials are never here: they
+ * come from the AWS variables and files only. Local stores ignore it. */
+typedef struct arca_store_opts {
+	const char *endpoint;   /* "https://host[:port]" */
+	const char *region;
+	int path_style;         /* 1 path-style, 0 virtual-hosted, -1 default */
+} arca_store_opts;
+
+#define ARCA_STORE_OPTS_INIT { NULL, NULL, -1 }
+
 typedef struct arca_repo_init_opts {
 	int zstd_level;         /* 1..19; 0 = default (3) */
 	uint32_t chunk_min;     /* 0 = default (256 KiB) */
 	uint32_t chunk_avg;     /* 0 = default (1 MiB) */
 	uint32_t chunk_max;     /* 0 = default (4 MiB) */
+	const arca_store_opts *store; /* NULL: from the environment */
 } arca_repo_init_opts;
 
-#define ARCA_REPO_INIT_OPTS_INIT { 0, 0, 0, 0 }
+#define ARCA_REPO_INIT_OPTS_INIT { 0, 0, 0, 0, NULL }
 
 /*
  * Creates a repository at url (a directory path or file://PATH) and
@@ -35,6 +48,9 @@ int arca_repo_init(arca_repo **out, const char *url,
  * ARCA_EVERSION if its format major version is newer than this arca's.
  */
 int arca_repo_open(arca_repo **out, const char *url, arca_error *err);
+/* Same, reaching a remote store with so (NULL: the environment). */
+int arca_repo_open_with(arca_repo **out, const char *url,
+	const arca_store_opts *so, arca_error *err);
 
 /* Releases the lock (if held) and frees r. NULL is a no-op. */
 void arca_repo_free(arca_repo *r);
