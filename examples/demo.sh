@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # arca's main job on the embedded default (a local repository, no servers):
-# the example dataset becomes a catalog dataset with a schema; version 1 is
-# added, version 2 arrives with drift that must be acknowledged before use;
-# then the two snapshots are compared, the repository verified and the
-# first version restored byte for byte.
+# the example dataset becomes a catalog dataset with a schema and version 1;
+# the retraining template runs the example trainer on it (prepare, train,
+# evaluate, a gate) and publishes an adapter; the adapter's lineage is
+# shown and the run re-run from the archive alone, digest for digest.
+# Then version 2 arrives with drift that must be acknowledged before use,
+# the two versions are compared, the repository verified and the first
+# version restored byte for byte.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 arca=${ARCA:-$here/../build/arca}
@@ -13,11 +16,22 @@ export ARCA_CACHE_DIR="$work/cache"
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 snapshot_of() { "$arca" dataset resolve --json "$1" | sed 's/.*"snapshot":"\([^"]*\)".*/\1/'; }
 
+run_field() { sed -n 's/.*"'"$1"'":"\([^"]*\)".*/\1/p'; }
+
 ex="$here/churn"
+code=$(dirname "$arca")/examples/bin
 step "$arca" init
 step "$arca" dataset create churn --schema "$ex/schema.yaml" \
 	--description "customer churn, monthly export"
 step "$arca" dataset add churn "$ex/v1" -m "first export"
+# Retraining: the stages run the example trainer (examples/trainer), which
+# is archived with the run as its code.
+step "$arca" template validate "$ex/template.yaml"
+printf '\n\033[1m$ %s\033[0m\n' "$arca run --json $ex/template.yaml --code $code"
+run=$("$arca" run --json "$ex/template.yaml" --code "$code" | tee /dev/stderr | run_field run)
+step "$arca" runs show "${run#sha256:}"
+step "$arca" adapter show churn@1.0.0
+step "$arca" rerun "${run#sha256:}"
 step "$arca" dataset add churn "$ex/v2" -m "second export"
 step "$arca" dataset versions churn
 step "$arca" dataset diff churn@1 churn@2

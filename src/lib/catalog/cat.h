@@ -14,7 +14,7 @@
 #include "catalog/drift.h"
 #include "catalog/schema.h"
 
-#define ARCA_CATALOG_SCHEMA_VERSION 1
+#define ARCA_CATALOG_SCHEMA_VERSION 2
 
 /* Record kinds of the catalog (records/<kind>/<id>). */
 #define ARCA_REC_DATASET "dataset"
@@ -22,6 +22,10 @@
 #define ARCA_REC_VERSION "dataset-version"
 #define ARCA_REC_TAG "dataset-tag"
 #define ARCA_REC_ACK "dataset-ack"
+/* The runner's (formats/run-manifest.md). */
+#define ARCA_REC_RUN "run"
+#define ARCA_REC_ADAPTER "adapter"
+#define ARCA_REC_APPROVAL "run-approval"
 
 struct arca_catalog {
 	arca_repo *r;
@@ -51,6 +55,20 @@ int arca_cat__sync(arca_catalog *c, arca_error *err);
  * writer stored it. */
 int arca_cat__import(arca_catalog *c, const char *kind, const arca_id *id,
 	json_t *doc, arca_error *err);
+
+/* import.c helpers: a member or NULL / 0; 1 if refs/<ref> names id (0
+ * if not or missing); steps st to SQLITE_DONE and finalizes it. */
+const char *arca_cat__opt_str(json_t *o, const char *key);
+int64_t arca_cat__opt_int(json_t *o, const char *key);
+int arca_cat__claimed(arca_catalog *c, const char *ref, const arca_id *id,
+	arca_error *err);
+int arca_cat__step_done(arca_catalog *c, sqlite3_stmt *st,
+	const char *what, arca_error *err);
+/* import_run.c: the runner's records. 1 imported, 0 skipped, <0. */
+int arca_cat__import_run(arca_catalog *c, const arca_id *id, json_t *d,
+	arca_error *err);
+int arca_cat__import_adapter(arca_catalog *c, const arca_id *id, json_t *d,
+	arca_error *err);
 
 /* Ref names (refs/<name>) that claim a catalog entry. */
 void arca_cat__ref_dataset(char out[ARCA_KEY_MAX], const char *name);

@@ -105,6 +105,15 @@ static const char *const migrations[] = {
 	" created TEXT NOT NULL, created_by TEXT,"
 	" UNIQUE(name, version));"
 	"CREATE INDEX adapters_run ON adapters(run_id);",
+	/* 2: a run's progress (its latest record), its parent (re-runs)
+	 * and its outcome. */
+	"ALTER TABLE runs ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN state TEXT;"
+	"ALTER TABLE runs ADD COLUMN parent TEXT;"
+	"ALTER TABLE runs ADD COLUMN message TEXT;"
+	"ALTER TABLE runs ADD COLUMN updated TEXT;"
+	"ALTER TABLE runs ADD COLUMN adapter TEXT;"
+	"CREATE INDEX runs_parent ON runs(parent);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -195,10 +204,31 @@ fail:
 	return rc;
 }
 
-/* Where the catalog lives when no path is given. */
+/* mkdir -p path (mode 0700: a cache of this user's). */
+static int mkdirs(char *path)
+{
+	for (char *s = path + 1;; s++) {
+		if (*s != '/' && *s)
+			continue;
+		char c = *s;
+		*s = '\0';
+		int bad = mkdir(path, 0700) < 0 && errno != EEXIST;
+		*s = c;
+		if (bad)
+			return -1;
+		if (!c)
+			return 0;
+	}
+}
+
+/* Where the catalog lives when no path is given: beside a local
+ * repository's config, else (a remote repository) in the cache
+ * directory, which is made on first use. */
 static int default_path(arca_catalog *c, arca_buf *out, arca_error *err)
 {
 	const char *v = getenv("ARCA_CATALOG"), *dir;
+	arca_buf d = ARCA_BUF_INIT;
+	int rc = 0;
 
 	if (v && *v)
 		return arca_buf_puts(out, v) < 0 ? ARCA_ERROR : 0;
@@ -206,18 +236,25 @@ static int default_path(arca_catalog *c, arca_buf *out, arca_error *err)
 		return arca_buf_printf(out, "%s/catalog.db", dir) < 0 ?
 			ARCA_ERROR : 0;
 	if ((v = getenv("ARCA_CACHE_DIR")) && *v)
-		dir = v;
-	if (dir)
-		return arca_buf_printf(out, "%s/%s-catalog.db", dir,
-			c->r->repo_id) < 0 ? ARCA_ERROR : 0;
-	if ((v = getenv("XDG_CACHE_HOME")) && *v)
-		return arca_buf_printf(out, "%s/arca/%s-catalog.db", v,
-			c->r->repo_id) < 0 ? ARCA_ERROR : 0;
-	if ((v = getenv("HOME")) && *v)
-		return arca_buf_printf(out, "%s/.cache/arca/%s-catalog.db", v,
-			c->r->repo_id) < 0 ? ARCA_ERROR : 0;
-	return arca_error_set(err, ARCA_ERROR, "no place for the catalog "
-		"(set ARCA_CATALOG or HOME)");
+		rc = arca_buf_puts(&d, v);
+	else if ((v = getenv("XDG_CACHE_HOME")) && *v)
+		rc = arca_buf_printf(&d, "%s/arca", v);
+	else if ((v = getenv("HOME")) && *v)
+		rc = arca_buf_printf(&d, "%s/.cache/arca", v);
+	else
+		return arca_error_set(err, ARCA_ERROR, "no place for the "
+			"catalog (set ARCA_CATALOG, ARCA_CACHE_DIR or HOME)");
+	if (rc < 0 || !d.len)
+		rc = ARCA_ERROR;
+	else if (mkdirs((char *)arca_buf_cstr(&d)) < 0)
+		rc = arca_error_set_errno(err, ARCA_ERROR, errno, "cannot "
+			"create the catalog's cache directory '%s'",
+			arca_buf_cstr(&d));
+	else if (arca_buf_printf(out, "%s/%s-catalog.db", arca_buf_cstr(&d),
+		c->r->repo_id) < 0)
+		rc = ARCA_ERROR;
+	arca_buf_dispose(&d);
+	return rc;
 }
 
 int arca_cat__db_path(arca_catalog *c, const char *path, arca_error *err)

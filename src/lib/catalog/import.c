@@ -37,12 +37,12 @@ void arca_cat__ref_tag(char out[ARCA_KEY_MAX], const char *name,
 
 /* ------------------------------------------------------------ helpers */
 
-static const char *opt_str(json_t *o, const char *key)
+const char *arca_cat__opt_str(json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
 }
 
-static int64_t opt_int(json_t *o, const char *key)
+int64_t arca_cat__opt_int(json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -50,7 +50,7 @@ static int64_t opt_int(json_t *o, const char *key)
 }
 
 /* 1 if refs/<ref> names id, 0 if not (or missing), <0 on error. */
-static int claimed(arca_catalog *c, const char *ref, const arca_id *id,
+int arca_cat__claimed(arca_catalog *c, const char *ref, const arca_id *id,
 	arca_error *err)
 {
 	arca_id cur;
@@ -91,7 +91,7 @@ static int query_int(arca_catalog *c, int64_t *out, const char *sql,
 	return rc;
 }
 
-static int step_done(arca_catalog *c, sqlite3_stmt *st, const char *what,
+int arca_cat__step_done(arca_catalog *c, sqlite3_stmt *st, const char *what,
 	arca_error *err)
 {
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
@@ -106,7 +106,7 @@ static int step_done(arca_catalog *c, sqlite3_stmt *st, const char *what,
 static int import_dataset(arca_catalog *c, const arca_id *id, json_t *d,
 	arca_error *err)
 {
-	const char *name = opt_str(d, "name"), *schema = opt_str(d, "schema");
+	const char *name = arca_cat__opt_str(d, "name"), *schema = arca_cat__opt_str(d, "schema");
 	char ref[ARCA_KEY_MAX];
 	sqlite3_stmt *st;
 	int64_t rowid;
@@ -118,7 +118,7 @@ static int import_dataset(arca_catalog *c, const arca_id *id, json_t *d,
 		return arca_error_set(err, ARCA_ECORRUPT, "dataset record "
 			"lacks a name or schema");
 	arca_cat__ref_dataset(ref, name);
-	if ((rc = claimed(c, ref, id, err)) <= 0)
+	if ((rc = arca_cat__claimed(c, ref, id, err)) <= 0)
 		return rc;
 	if ((rc = arca_cat__schema_load(c, &s, &sid, err)) < 0)
 		return rc;
@@ -128,11 +128,11 @@ static int import_dataset(arca_catalog *c, const arca_id *id, json_t *d,
 		goto done;
 	arca_cat__bind_text(st, 1, name);
 	arca_cat__bind_id(st, 2, id);
-	arca_cat__bind_text(st, 3, opt_str(d, "description"));
-	arca_cat__bind_text(st, 4, opt_str(d, "owner"));
-	arca_cat__bind_text(st, 5, opt_str(d, "time"));
-	arca_cat__bind_text(st, 6, opt_str(d, "username"));
-	if ((rc = step_done(c, st, "adding a dataset", err)) < 0)
+	arca_cat__bind_text(st, 3, arca_cat__opt_str(d, "description"));
+	arca_cat__bind_text(st, 4, arca_cat__opt_str(d, "owner"));
+	arca_cat__bind_text(st, 5, arca_cat__opt_str(d, "time"));
+	arca_cat__bind_text(st, 6, arca_cat__opt_str(d, "username"));
+	if ((rc = arca_cat__step_done(c, st, "adding a dataset", err)) < 0)
 		goto done;
 	rowid = sqlite3_last_insert_rowid(c->db);
 	if ((rc = arca_cat__prepare(c, &st, "INSERT INTO schemas(dataset_id, "
@@ -143,9 +143,9 @@ static int import_dataset(arca_catalog *c, const arca_id *id, json_t *d,
 	arca_cat__bind_text(st, 2, schema);
 	arca_cat__bind_id(st, 3, id);
 	arca_cat__bind_text(st, 4, arca_schema_format_name(s->format));
-	arca_cat__bind_text(st, 5, opt_str(d, "time"));
-	arca_cat__bind_text(st, 6, opt_str(d, "username"));
-	rc = step_done(c, st, "adding a schema", err);
+	arca_cat__bind_text(st, 5, arca_cat__opt_str(d, "time"));
+	arca_cat__bind_text(st, 6, arca_cat__opt_str(d, "username"));
+	rc = arca_cat__step_done(c, st, "adding a schema", err);
 	if (rc == 0)
 		rc = 1;
 done:
@@ -156,8 +156,8 @@ done:
 static int import_schema(arca_catalog *c, const arca_id *id, json_t *d,
 	arca_error *err)
 {
-	const char *name = opt_str(d, "dataset"), *schema = opt_str(d, "schema");
-	int64_t n = opt_int(d, "schema_version"), ds;
+	const char *name = arca_cat__opt_str(d, "dataset"), *schema = arca_cat__opt_str(d, "schema");
+	int64_t n = arca_cat__opt_int(d, "schema_version"), ds;
 	char ref[ARCA_KEY_MAX];
 	arca_schema *s = NULL;
 	sqlite3_stmt *st;
@@ -168,7 +168,7 @@ static int import_schema(arca_catalog *c, const arca_id *id, json_t *d,
 		return arca_error_set(err, ARCA_ECORRUPT, "dataset-schema "
 			"record lacks a dataset, schema or schema_version");
 	arca_cat__ref_schema(ref, name, n);
-	if ((rc = claimed(c, ref, id, err)) <= 0)
+	if ((rc = arca_cat__claimed(c, ref, id, err)) <= 0)
 		return rc;
 	if ((rc = query_int(c, &ds, "SELECT id FROM datasets WHERE name = ?",
 		name, 0, err)) <= 0)
@@ -183,10 +183,10 @@ static int import_schema(arca_catalog *c, const arca_id *id, json_t *d,
 		arca_cat__bind_text(st, 3, schema);
 		arca_cat__bind_id(st, 4, id);
 		arca_cat__bind_text(st, 5, arca_schema_format_name(s->format));
-		arca_cat__bind_text(st, 6, opt_str(d, "message"));
-		arca_cat__bind_text(st, 7, opt_str(d, "time"));
-		arca_cat__bind_text(st, 8, opt_str(d, "username"));
-		rc = step_done(c, st, "adding a schema", err);
+		arca_cat__bind_text(st, 6, arca_cat__opt_str(d, "message"));
+		arca_cat__bind_text(st, 7, arca_cat__opt_str(d, "time"));
+		arca_cat__bind_text(st, 8, arca_cat__opt_str(d, "username"));
+		rc = arca_cat__step_done(c, st, "adding a schema", err);
 	}
 	arca_schema_free(s);
 	return rc < 0 ? rc : 1;
@@ -195,8 +195,8 @@ static int import_schema(arca_catalog *c, const arca_id *id, json_t *d,
 static int import_version(arca_catalog *c, const arca_id *id, json_t *d,
 	arca_error *err)
 {
-	const char *name = opt_str(d, "dataset");
-	int64_t n = opt_int(d, "number"), ds, schema_id;
+	const char *name = arca_cat__opt_str(d, "dataset");
+	int64_t n = arca_cat__opt_int(d, "number"), ds, schema_id;
 	json_t *val = json_object_get(d, "validation");
 	json_t *drift = json_object_get(d, "drift");
 	json_t *ingest = json_object_get(d, "ingest");
@@ -204,22 +204,22 @@ static int import_version(arca_catalog *c, const arca_id *id, json_t *d,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (!name || n < 1 || !opt_str(d, "snapshot"))
+	if (!name || n < 1 || !arca_cat__opt_str(d, "snapshot"))
 		return arca_error_set(err, ARCA_ECORRUPT, "dataset-version "
 			"record lacks a dataset, number or snapshot");
 	arca_cat__ref_version(ref, name, n);
-	if ((rc = claimed(c, ref, id, err)) <= 0)
+	if ((rc = arca_cat__claimed(c, ref, id, err)) <= 0)
 		return rc;
 	if ((rc = query_int(c, &ds, "SELECT id FROM datasets WHERE name = ?",
 		name, 0, err)) <= 0)
 		return rc;
 	if ((rc = query_int(c, &schema_id, "SELECT s.id FROM schemas s JOIN "
 		"datasets d ON d.id = s.dataset_id WHERE d.name = ? AND "
-		"s.version = ?", name, opt_int(d, "schema_version"), err)) <= 0)
+		"s.version = ?", name, arca_cat__opt_int(d, "schema_version"), err)) <= 0)
 		return rc ? rc : arca_error_set(err, ARCA_ECORRUPT,
 			"dataset-version %s@%lld names schema version %lld, "
 			"which is not recorded", name, (long long)n,
-			(long long)opt_int(d, "schema_version"));
+			(long long)arca_cat__opt_int(d, "schema_version"));
 	if ((rc = arca_cat__prepare(c, &st, "INSERT INTO versions(dataset_id,"
 		" version, record, snapshot, schema_id, stats, rows, "
 		"invalid_rows, files, bytes, drift, severity, needs_ack, "
@@ -229,23 +229,23 @@ static int import_version(arca_catalog *c, const arca_id *id, json_t *d,
 	sqlite3_bind_int64(st, 1, ds);
 	sqlite3_bind_int64(st, 2, n);
 	arca_cat__bind_id(st, 3, id);
-	arca_cat__bind_text(st, 4, opt_str(d, "snapshot"));
+	arca_cat__bind_text(st, 4, arca_cat__opt_str(d, "snapshot"));
 	sqlite3_bind_int64(st, 5, schema_id);
-	arca_cat__bind_text(st, 6, opt_str(d, "stats"));
-	sqlite3_bind_int64(st, 7, opt_int(val, "rows"));
-	sqlite3_bind_int64(st, 8, opt_int(val, "invalid_rows"));
-	sqlite3_bind_int64(st, 9, opt_int(d, "files"));
-	sqlite3_bind_int64(st, 10, opt_int(d, "bytes"));
-	arca_cat__bind_text(st, 11, opt_str(drift, "report"));
-	arca_cat__bind_text(st, 12, opt_str(drift, "severity") ?
-		opt_str(drift, "severity") : "none");
+	arca_cat__bind_text(st, 6, arca_cat__opt_str(d, "stats"));
+	sqlite3_bind_int64(st, 7, arca_cat__opt_int(val, "rows"));
+	sqlite3_bind_int64(st, 8, arca_cat__opt_int(val, "invalid_rows"));
+	sqlite3_bind_int64(st, 9, arca_cat__opt_int(d, "files"));
+	sqlite3_bind_int64(st, 10, arca_cat__opt_int(d, "bytes"));
+	arca_cat__bind_text(st, 11, arca_cat__opt_str(drift, "report"));
+	arca_cat__bind_text(st, 12, arca_cat__opt_str(drift, "severity") ?
+		arca_cat__opt_str(drift, "severity") : "none");
 	sqlite3_bind_int(st, 13, json_is_true(json_object_get(drift,
 		"needs_ack")));
-	arca_cat__bind_text(st, 14, opt_str(d, "message"));
-	arca_cat__bind_text(st, 15, opt_str(d, "time"));
-	arca_cat__bind_text(st, 16, opt_str(d, "username"));
-	arca_cat__bind_text(st, 17, opt_str(d, "hostname"));
-	if ((rc = step_done(c, st, "adding a version", err)) < 0)
+	arca_cat__bind_text(st, 14, arca_cat__opt_str(d, "message"));
+	arca_cat__bind_text(st, 15, arca_cat__opt_str(d, "time"));
+	arca_cat__bind_text(st, 16, arca_cat__opt_str(d, "username"));
+	arca_cat__bind_text(st, 17, arca_cat__opt_str(d, "hostname"));
+	if ((rc = arca_cat__step_done(c, st, "adding a version", err)) < 0)
 		return rc;
 	if (json_is_object(ingest)) {
 		int64_t vid = sqlite3_last_insert_rowid(c->db);
@@ -256,13 +256,13 @@ static int import_version(arca_catalog *c, const arca_id *id, json_t *d,
 			"version_id, source, item, kind, provenance) VALUES "
 			"(?,?,?,?,?)", err)) == 0) {
 			sqlite3_bind_int64(st, 1, vid);
-			arca_cat__bind_text(st, 2, opt_str(ingest, "source") ?
-				opt_str(ingest, "source") : "");
-			arca_cat__bind_text(st, 3, opt_str(ingest, "item") ?
-				opt_str(ingest, "item") : "");
-			arca_cat__bind_text(st, 4, opt_str(ingest, "kind"));
+			arca_cat__bind_text(st, 2, arca_cat__opt_str(ingest, "source") ?
+				arca_cat__opt_str(ingest, "source") : "");
+			arca_cat__bind_text(st, 3, arca_cat__opt_str(ingest, "item") ?
+				arca_cat__opt_str(ingest, "item") : "");
+			arca_cat__bind_text(st, 4, arca_cat__opt_str(ingest, "kind"));
 			arca_cat__bind_text(st, 5, text);
-			rc = step_done(c, st, "adding ingest state", err);
+			rc = arca_cat__step_done(c, st, "adding ingest state", err);
 		}
 		free(text);
 		if (rc < 0)
@@ -281,8 +281,8 @@ static int version_rowid(arca_catalog *c, int64_t *out, const char *rec,
 static int import_tag(arca_catalog *c, const arca_id *id, json_t *d,
 	arca_error *err)
 {
-	const char *name = opt_str(d, "dataset"), *tag = opt_str(d, "tag");
-	const char *target = opt_str(d, "target");
+	const char *name = arca_cat__opt_str(d, "dataset"), *tag = arca_cat__opt_str(d, "tag");
+	const char *target = arca_cat__opt_str(d, "target");
 	char ref[ARCA_KEY_MAX];
 	int64_t vid, ds;
 	sqlite3_stmt *st;
@@ -296,7 +296,7 @@ static int import_tag(arca_catalog *c, const arca_id *id, json_t *d,
 		"name = ?", name, 0, err)) <= 0)
 		return rc;
 	arca_cat__ref_tag(ref, name, tag);
-	if ((current = claimed(c, ref, id, err)) < 0)
+	if ((current = arca_cat__claimed(c, ref, id, err)) < 0)
 		return current;
 	if (current) {
 		if ((rc = arca_cat__prepare(c, &st, "UPDATE tags SET current "
@@ -304,7 +304,7 @@ static int import_tag(arca_catalog *c, const arca_id *id, json_t *d,
 			return rc;
 		sqlite3_bind_int64(st, 1, ds);
 		arca_cat__bind_text(st, 2, tag);
-		if ((rc = step_done(c, st, "moving a tag", err)) < 0)
+		if ((rc = arca_cat__step_done(c, st, "moving a tag", err)) < 0)
 			return rc;
 	}
 	if ((rc = arca_cat__prepare(c, &st, "INSERT INTO tags(dataset_id, tag,"
@@ -315,19 +315,19 @@ static int import_tag(arca_catalog *c, const arca_id *id, json_t *d,
 	arca_cat__bind_text(st, 2, tag);
 	sqlite3_bind_int64(st, 3, vid);
 	arca_cat__bind_id(st, 4, id);
-	arca_cat__bind_text(st, 5, opt_str(d, "previous"));
+	arca_cat__bind_text(st, 5, arca_cat__opt_str(d, "previous"));
 	sqlite3_bind_int(st, 6, current);
-	arca_cat__bind_text(st, 7, opt_str(d, "message"));
-	arca_cat__bind_text(st, 8, opt_str(d, "time"));
-	arca_cat__bind_text(st, 9, opt_str(d, "username"));
-	rc = step_done(c, st, "adding a tag", err);
+	arca_cat__bind_text(st, 7, arca_cat__opt_str(d, "message"));
+	arca_cat__bind_text(st, 8, arca_cat__opt_str(d, "time"));
+	arca_cat__bind_text(st, 9, arca_cat__opt_str(d, "username"));
+	rc = arca_cat__step_done(c, st, "adding a tag", err);
 	return rc < 0 ? rc : 1;
 }
 
 static int import_ack(arca_catalog *c, const arca_id *id, json_t *d,
 	arca_error *err)
 {
-	const char *target = opt_str(d, "target"), *reason = opt_str(d,
+	const char *target = arca_cat__opt_str(d, "target"), *reason = arca_cat__opt_str(d,
 		"reason");
 	sqlite3_stmt *st;
 	int64_t vid;
@@ -345,9 +345,9 @@ static int import_ack(arca_catalog *c, const arca_id *id, json_t *d,
 	sqlite3_bind_int64(st, 1, vid);
 	arca_cat__bind_id(st, 2, id);
 	arca_cat__bind_text(st, 3, reason);
-	arca_cat__bind_text(st, 4, opt_str(d, "time"));
-	arca_cat__bind_text(st, 5, opt_str(d, "username"));
-	rc = step_done(c, st, "adding an acknowledgement", err);
+	arca_cat__bind_text(st, 4, arca_cat__opt_str(d, "time"));
+	arca_cat__bind_text(st, 5, arca_cat__opt_str(d, "username"));
+	rc = arca_cat__step_done(c, st, "adding an acknowledgement", err);
 	return rc < 0 ? rc : 1;
 }
 
@@ -362,7 +362,7 @@ static int mark_imported(arca_catalog *c, const char *kind,
 		return rc;
 	arca_cat__bind_id(st, 1, id);
 	arca_cat__bind_text(st, 2, kind);
-	return step_done(c, st, "noting a record", err);
+	return arca_cat__step_done(c, st, "noting a record", err);
 }
 
 /* Imports one record: 1 imported, 0 skipped (not claimed, or what it
@@ -380,8 +380,12 @@ static int import_one(arca_catalog *c, const char *kind, const arca_id *id,
 		rc = import_version(c, id, doc, err);
 	else if (!strcmp(kind, ARCA_REC_TAG))
 		rc = import_tag(c, id, doc, err);
-	else
+	else if (!strcmp(kind, ARCA_REC_ACK))
 		rc = import_ack(c, id, doc, err);
+	else if (!strcmp(kind, ARCA_REC_RUN))
+		rc = arca_cat__import_run(c, id, doc, err);
+	else
+		rc = arca_cat__import_adapter(c, id, doc, err);
 	if (rc < 0) {
 		char s[ARCA_ID_STRSZ];
 		arca_id_str(s, id);
@@ -500,11 +504,15 @@ static int sync_kind(arca_catalog *c, const char *kind, arca_error *err)
 			rc = 0;
 			continue;
 		}
-		p->key1 = opt_str(p->doc, "dataset") ? opt_str(p->doc,
-			"dataset") : opt_str(p->doc, "name");
-		p->key2 = opt_int(p->doc, !strcmp(kind, ARCA_REC_SCHEMA) ?
-			"schema_version" : "number");
-		p->key3 = opt_str(p->doc, "time");
+		p->key1 = arca_cat__opt_str(p->doc, "dataset") ? arca_cat__opt_str(p->doc,
+			"dataset") : arca_cat__opt_str(p->doc, "name");
+		/* Runs: every run's first record before any second one. */
+		p->key2 = arca_cat__opt_int(p->doc, !strcmp(kind, ARCA_REC_SCHEMA) ?
+			"schema_version" : !strcmp(kind, ARCA_REC_RUN) ? "seq" :
+			"number");
+		if (!strcmp(kind, ARCA_REC_RUN))
+			p->key1 = NULL;
+		p->key3 = arca_cat__opt_str(p->doc, "time");
 	}
 	if (rc >= 0 && x.n)
 		qsort(x.v, x.n, sizeof(*x.v), by_keys);
@@ -535,7 +543,8 @@ static int sync_kind(arca_catalog *c, const char *kind, arca_error *err)
 int arca_cat__sync(arca_catalog *c, arca_error *err)
 {
 	static const char *const kinds[] = { ARCA_REC_DATASET,
-		ARCA_REC_SCHEMA, ARCA_REC_VERSION, ARCA_REC_TAG, ARCA_REC_ACK };
+		ARCA_REC_SCHEMA, ARCA_REC_VERSION, ARCA_REC_TAG, ARCA_REC_ACK,
+		ARCA_REC_RUN, ARCA_REC_ADAPTER };
 	int rc;
 
 	if ((rc = arca_cat__exec(c, "BEGIN IMMEDIATE", err)) < 0)

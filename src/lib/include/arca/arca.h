@@ -9,6 +9,7 @@
 #include "arca/restore.h"
 #include "arca/verify.h"
 #include "arca/catalog.h"
+#include "arca/run.h"
 
 /* The library's version string, e.g. "0.1.0". */
 const char *arca_version(void);

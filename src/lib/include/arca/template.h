@@ -1,12 +1,12 @@
 /*
- * Retraining templates (formats/template.md): a versioned, parameterized
+ * arca — retraining templates (formats/template.md): a versioned, parameterized
  * YAML file, parsed and checked in one pass (every error reported with
  * file:line:column), then resolved against -p overrides into a typed
  * parameter set, and substituted into stage argv element by element.
  * The runner (run/) consumes the parsed structure below.
  */
-#ifndef ARCA_RUN_TEMPLATE_H
-#define ARCA_RUN_TEMPLATE_H
+#ifndef ARCA_TEMPLATE_H
+#define ARCA_TEMPLATE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -91,6 +91,8 @@ typedef struct arca_template_gate {
 	char *metric;        /* "evaluate.accuracy": stage name '.' metric key path */
 	arca_gate_op op;
 	char *value;         /* decimal text "0.80" */
+	char *stage;         /* "evaluate": the stage whose metrics it reads */
+	char *key;           /* "accuracy": the key path in them ("a.b" nests) */
 } arca_template_gate;
 
 typedef struct arca_template_adapter {
