@@ -14,6 +14,10 @@ python3 restic borgbackup time"
 # kept: Debian's npm would pull Debian's nodejs in beside it.
 command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
+# The AWS CLI is the standard S3 client the interoperability test
+# (t9103) copies repositories with; one installed otherwise (AWS's own
+# installer, pip) is kept.
+command -v aws >/dev/null 2>&1 || PKGS="$PKGS awscli"
 
 missing=""
 for p in $PKGS; do

@@ -4,9 +4,11 @@
 #include <string.h>
 #include <jansson.h>
 #include "cli.h"
+#include "remote_out.h"
 
 struct verify_opts {
 	int read_data, no_read_data, threads;
+	const char *remote;
 };
 
 static const arca_cli_opt opts[] = {
@@ -16,19 +18,26 @@ static const arca_cli_opt opts[] = {
 	  offsetof(struct verify_opts, no_read_data), NULL,
 	  "only check that every named object exists" },
 	{ "threads", 0, OPT_INT, offsetof(struct verify_opts, threads), "N",
-	  "hashing threads (default: one per CPU)" },
+	  "hashing threads (default: one per CPU; remote: "
+	  "$ARCA_S3_PARALLEL, else 8)" },
+	{ "remote", 0, OPT_STRING, offsetof(struct verify_opts, remote),
+	  "REMOTE", "verify this remote's copy, and that it has all of ours" },
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
 const arca_cli_spec cmd_verify_spec = {
-	"[--read-data|--no-read-data] [--threads N]",
+	"[--read-data|--no-read-data] [--threads N] [--remote REMOTE]",
 	"Checks the repository the way git fsck does: every object is read,\n"
 	"decompressed and hashed against its id (--no-read-data: only\n"
 	"listed), every snapshot record is walked down to each file's chunks,\n"
 	"and every ref must name a record. Findings go to stdout, one a line:\n"
 	"SEVERITY FINDING OBJECT [snapshot ID] [path 'PATH']: MESSAGE\n"
 	"(with --json one object per finding, then a summary object). INFO\n"
-	"findings are shown with -v. Exit status 3 when there is any ERROR.",
+	"findings are shown with -v. With --remote REMOTE (a remote's name or\n"
+	"URL) the remote's copy is checked instead, its objects fetched by\n"
+	"several threads, then its completeness: every record and ref of this\n"
+	"repository must be there (else 'NOT-PUSHED' lines). Exit status 3\n"
+	"when there is any ERROR or anything is not pushed.",
 	opts, sizeof(struct verify_opts), 0, 0
 };
 
@@ -90,7 +99,8 @@ static void progress_cb(uint64_t objects, uint64_t bytes, void *payload)
 	cli_progress(payload, "objects", objects, bytes);
 }
 
-static void print_json_summary(const arca_verify_stats *st, int read_data)
+static void print_json_summary(const arca_verify_stats *st, int read_data,
+	const char *remote, int64_t not_pushed)
 {
 	json_t *j;
 	char *text;
@@ -106,7 +116,12 @@ static void print_json_summary(const arca_verify_stats *st, int read_data)
 		"errors", (json_int_t)st->findings[ARCA_SEV_ERROR],
 		"warnings", (json_int_t)st->findings[ARCA_SEV_WARNING],
 		"info", (json_int_t)st->findings[ARCA_SEV_INFO],
-		"ok", st->findings[ARCA_SEV_ERROR] == 0);
+		"ok", st->findings[ARCA_SEV_ERROR] == 0 && not_pushed <= 0);
+	if (remote) {
+		json_object_set_new(j, "remote", cli_json_text(remote));
+		json_object_set_new(j, "not_pushed", not_pushed < 0 ?
+			json_null() : json_integer(not_pushed));
+	}
 	text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	if (text)
 		cli_json_print(text);
@@ -147,6 +162,91 @@ static void print_summary(const arca_verify_stats *st, int read_data)
 	putchar('\n');
 }
 
+static int unpushed_cb(const arca_unpushed *u, void *payload)
+{
+	arca_cli *cli = payload;
+	json_t *j;
+	char *text;
+
+	cli_progress_done(cli);
+	if (cli->json) {
+		j = json_pack("{s:s, s:s, s:o, s:o}", "type", "not-pushed",
+			"kind", u->kind, "name", cli_json_text(u->name),
+			"message", cli_json_text(u->message));
+		if ((text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS)))
+			cli_json_print(text);
+		free(text);
+		json_decref(j);
+		return 0;
+	}
+	printf("NOT-PUSHED %s ", u->kind);
+	cli_quote(stdout, u->name, 0);
+	fputs(": ", stdout);
+	cli_quote(stdout, u->message, 0);
+	fputc('\n', stdout);
+	return 0;
+}
+
+/* verify --remote: the remote's copy, then what it lacks of ours. */
+static int verify_remote(arca_cli *cli, arca_verify_opts *vo,
+	const char *spec)
+{
+	arca_error err = ARCA_ERROR_INIT, err2 = ARCA_ERROR_INIT;
+	arca_remote rm;
+	arca_repo *remote = NULL;
+	arca_verify_stats st;
+	uint64_t missing = 0;
+	const char *label;
+	int rc, rc2 = 0;
+
+	if ((rc = cli_remote_open(cli, cli->repo, spec, &rm, &remote,
+		&err)) < 0)
+		return cli_fail(cli, rc, &err);
+	label = rm.name ? rm.name : rm.url;
+	memset(&st, 0, sizeof(st));
+	if (strcmp(arca_repo_id(remote), arca_repo_id(cli->repo))) {
+		rc = arca_error_set(&err, ARCA_EINVALID, "remote '%s' holds "
+			"repository %s, this is %s", label, arca_repo_id(remote),
+			arca_repo_id(cli->repo));
+		goto done;
+	}
+	if ((rc = arca_repo_lock(remote, 0, &err)) < 0)
+		goto done;
+	rc = arca_verify(&st, remote, vo, &err);
+	cli_progress_done(cli);
+	if (rc < 0 && rc != ARCA_EVERIFY)
+		goto done;
+	/* A separate section: completeness against this repository. */
+	if (!cli->json && !cli->quiet)
+		printf("remote '%s': ", label);
+	if (!cli->json && (!cli->quiet || rc < 0))
+		print_summary(&st, vo->read_data);
+	rc2 = arca_verify_pushed(&missing, remote, cli->repo, unpushed_cb, cli,
+		&err2);
+	if (rc2 < 0 && rc2 != ARCA_EVERIFY) {
+		rc = rc2;
+		err = err2;
+		goto done;
+	}
+	if (cli->json)
+		print_json_summary(&st, vo->read_data, label, (int64_t)missing);
+	else if (missing)
+		printf("not pushed: %llu record(s) or ref(s) of this repository "
+			"are not on remote '%s' ('arca push %s' copies them)\n",
+			(unsigned long long)missing, label, label);
+	else if (!cli->quiet)
+		printf("remote '%s' has every record and ref of this "
+			"repository\n", label);
+	if (rc == 0)
+		rc = rc2;
+done:
+	arca_repo_free(remote);
+	arca_remote_dispose(&rm);
+	if (rc < 0 && rc != ARCA_EVERIFY)
+		return cli_fail(cli, rc, &err);
+	return cli_exit_code(rc);
+}
+
 int cmd_verify(arca_cli *cli, void *optsp, int argc, char **argv)
 {
 	struct verify_opts *o = optsp;
@@ -168,13 +268,15 @@ int cmd_verify(arca_cli *cli, void *optsp, int argc, char **argv)
 	vo.finding = finding_cb;
 	vo.progress = progress_cb;
 	vo.payload = cli;
+	if (o->remote)
+		return verify_remote(cli, &vo, o->remote);
 	memset(&st, 0, sizeof(st));
 	rc = arca_verify(&st, cli->repo, &vo, &err);
 	cli_progress_done(cli);
 	if (rc < 0 && rc != ARCA_EVERIFY)
 		return cli_fail(cli, rc, &err);
 	if (cli->json)
-		print_json_summary(&st, vo.read_data);
+		print_json_summary(&st, vo.read_data, NULL, 0);
 	else if (!cli->quiet || rc < 0)
 		print_summary(&st, vo.read_data);
 	return cli_exit_code(rc);

@@ -270,7 +270,7 @@ static void test_store_s3__missing_bucket(void **state)
 
 	base_env();
 	assert_int_equal(arca_store_s3_new(&s, "no-such-bucket/p", 1, &err),
-		ARCA_ENOTFOUND);
+		ARCA_EREMOTE);
 	assert_null(s);
 	assert_non_null(strstr(err.msg, "'no-such-bucket' does not exist"));
 	assert_int_equal(arca_store_s3_new(&s, "Bad_Bucket", 1, &err),
@@ -313,6 +313,7 @@ typedef struct fake {
 	int fail_status; /* 0: drop the connection */
 	int puts, gets, aborts, parts;
 	int part_status; /* answer to part uploads (0: 200) */
+	const char *fail_code; /* S3 code of the failures (NULL: by status) */
 } fake;
 
 static void answer(fake *f, const ut_s3fault_req *req,
@@ -339,8 +340,8 @@ static void answer(fake *f, const ut_s3fault_req *req,
 		resp->status = f->fail_status;
 		snprintf(resp->body, sizeof(resp->body),
 			"<Error><Code>%s</Code><Message>try again</Message>"
-			"</Error>", f->fail_status == 503 ? "SlowDown" :
-			"InternalError");
+			"</Error>", f->fail_code ? f->fail_code :
+			f->fail_status == 503 ? "SlowDown" : "InternalError");
 		return;
 	}
 	resp->status = 200;
@@ -437,6 +438,62 @@ static void test_store_s3__retries(void **state)
 	ut_s3fault_stop(&srv);
 }
 
+/* Refused credentials are remote errors whatever the status (AWS sends
+ * ExpiredToken with 400); other 400s are not. None is retried. */
+static void test_store_s3__refusals(void **state)
+{
+	static const struct {
+		int status, head;
+		const char *code, *hint;
+		int rc;
+	} cases[] = {
+		{ 400, 0, "ExpiredToken", "are the credentials right",
+		  ARCA_EREMOTE },
+		{ 403, 0, "AccessDenied", "bucket's policy", ARCA_EREMOTE },
+		{ 400, 0, "AuthorizationHeaderMalformed", "is the region right",
+		  ARCA_EREMOTE },
+		{ 400, 1, "ExpiredToken", "are the credentials right",
+		  ARCA_EREMOTE },
+		{ 400, 0, "InvalidArgument", "", ARCA_ERROR },
+	};
+	fake f = { 0 };
+	ut_s3fault srv;
+	arca_error err = ARCA_ERROR_INIT;
+	arca_buf b = ARCA_BUF_INIT;
+	arca_store *s;
+	int rc[5], left[5];
+	size_t i, n = sizeof(cases) / sizeof(cases[0]);
+
+	assert_int_equal(ut_s3fault_start(&srv, fake_answer, &f), 0);
+	base_env();
+	setenv("AWS_ENDPOINT_URL", srv.endpoint, 1);
+	s = open_ok(BUCKET "/r");
+	for (i = 0; i < n; i++) {
+		f.fail_first = 100;
+		f.fail_status = cases[i].status;
+		f.fail_code = cases[i].code;
+		/* a HEAD's answer has no body: the code is not seen */
+		rc[i] = cases[i].head ? arca_store_stat(s, "k", NULL, &err) :
+			arca_store_get(s, &b, "k", 0, UINT64_MAX, &err);
+		left[i] = f.fail_first;
+		if (!strstr(err.msg, cases[i].head ? "HTTP 400" :
+				cases[i].code) ||
+		    !strstr(err.msg, cases[i].hint) ||
+		    !strstr(err.msg, "s3://" BUCKET "/r/k"))
+			break;
+	}
+	f.fail_first = 0;
+	arca_store_free(s);
+	ut_s3fault_stop(&srv);
+	arca_buf_dispose(&b);
+	if (i < n)
+		fail_msg("case %zu: %s", i, err.msg);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(rc[i], cases[i].rc);
+		assert_int_equal(left[i], 99); /* not retried */
+	}
+}
+
 static void test_store_s3__multipart_abort(void **state)
 {
 	fake f = { 0 };
@@ -482,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_store_s3__open_url_and_profile),
 		cmocka_unit_test(test_store_s3__wrong_credentials),
 		cmocka_unit_test(test_store_s3__missing_bucket),
+		cmocka_unit_test(test_store_s3__refusals),
 		cmocka_unit_test(test_store_s3__http_refused),
 		cmocka_unit_test(test_store_s3__retries),
 		cmocka_unit_test(test_store_s3__multipart_abort),

@@ -469,29 +469,55 @@ int arca_s3__perform(arca_s3 *c, arca_s3_req *r, arca_error *err)
 	return rc;
 }
 
+/* Whether S3 refused the credentials or their scope: 401, 403, or one of
+ * these codes, which AWS sends with HTTP 400 (so does it a HEAD that
+ * fails for them, without a code). */
+static int credentials_refused(long status, const char *code)
+{
+	static const char *const codes[] = { "ExpiredToken", "InvalidToken",
+		"TokenRefreshRequired", "InvalidAccessKeyId",
+		"SignatureDoesNotMatch", "AccessDenied",
+		"AuthorizationHeaderMalformed", "InvalidSecurity" };
+
+	if (status == 401 || status == 403)
+		return 1;
+	if (status == 400 && !*code)
+		return 1; /* a HEAD: its answer has no body to say why */
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (!strcmp(code, codes[i]))
+			return 1;
+	return 0;
+}
+
 int arca_s3__fail(const arca_s3 *c, const arca_s3_req *r, const char *key,
 	arca_error *err)
 {
 	long s = r->status;
-	int code;
+	int code, auth = credentials_refused(s, r->code);
+	const char *hint = "";
 
 	if (!strcmp(r->code, "NoSuchBucket"))
 		return arca_error_set(err, ARCA_EREMOTE,
-			"s3 bucket '%s' does not exist (%s '%s%s%s': HTTP %ld "
-			"NoSuchBucket)", c->bucket, r->method, c->url,
-			key ? "/" : "", key ? key : "", s);
+			"s3 bucket '%s' does not exist at %s (%s '%s%s%s': "
+			"HTTP %ld NoSuchBucket)", c->bucket, c->origin,
+			r->method, c->url, key ? "/" : "", key ? key : "", s);
 	if (s == 404 && key)
 		code = ARCA_ENOTFOUND;
 	else if (s == 412)
 		code = ARCA_EEXISTS;
-	else if ((s >= 300 && s < 400) || s == 401 || s == 403 || s == 404 ||
-		 s == 408 || s == 429 || s >= 500)
+	else if ((s >= 300 && s < 400) || auth || s == 404 || s == 408 ||
+		 s == 429 || s >= 500)
 		code = ARCA_EREMOTE;
 	else
 		code = ARCA_ERROR;
+	if ((s >= 300 && s < 400) ||
+	    !strcmp(r->code, "AuthorizationHeaderMalformed"))
+		hint = " (is the region right? set AWS_REGION or --region)";
+	else if (auth)
+		hint = " (are the credentials right, and does the bucket's "
+			"policy allow this?)";
 	return arca_error_set(err, code, "s3 %s '%s%s%s': HTTP %ld%s%s%s%s%s",
 		r->method, c->url, key ? "/" : "", key ? key : "", s,
 		*r->code ? " " : "", r->code, *r->message ? ": " : "",
-		r->message, s >= 300 && s < 400 ?
-		" (is the region right? set AWS_REGION)" : "");
+		r->message, hint);
 }

@@ -463,10 +463,13 @@ static int check_bucket(s3_store *ss, arca_error *err)
 	if ((rc = arca_s3__perform(&ss->c, &r, err)) == 0 && r.status != 200) {
 		if (r.status == 404 && (!strcmp(r.code, "NoSuchBucket") ||
 				!*r.code))
-			rc = arca_error_set(err, ARCA_ENOTFOUND,
-				"s3 bucket '%s' does not exist (arca does not "
-				"create buckets: make it first, e.g. 'aws s3 mb "
-				"s3://%s')", ss->c.bucket, ss->c.bucket);
+			/* the place is wrong, not the repository: a remote
+			 * error (exit 5), as NoSuchBucket on any request */
+			rc = arca_error_set(err, ARCA_EREMOTE,
+				"s3 bucket '%s' does not exist at %s (arca does "
+				"not create buckets: make it first, e.g. 'aws s3 "
+				"mb s3://%s')", ss->c.bucket, ss->c.origin,
+				ss->c.bucket);
 		else
 			rc = arca_s3__fail(&ss->c, &r, NULL, err);
 	}

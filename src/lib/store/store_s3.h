@@ -27,8 +27,8 @@ typedef struct arca_store_s3_opts {
 /*
  * Opens s3://BUCKET[/PREFIX] (location is "BUCKET[/PREFIX]", an "s3://"
  * in front is accepted). The bucket must exist, also with create=1
- * (buckets are made outside arca, as with 'aws s3 mb'): ARCA_ENOTFOUND
- * when it does not, ARCA_EREMOTE when S3 cannot be reached or refuses,
+ * (buckets are made outside arca, as with 'aws s3 mb'): ARCA_EREMOTE
+ * when it does not or when S3 cannot be reached or refuses,
  * ARCA_EINVALID for a bad URL, endpoint or missing credentials.
  */
 int arca_store_s3_open(arca_store **out, const char *location, int create,

@@ -237,9 +237,8 @@ static int get_frame(arca_repo *r, arca_buf *raw, const arca_id *id,
 	return ARCA_ECORRUPT;
 }
 
-/* Decodes raw into out and checks it against id (ARCA_ECORRUPT). */
-static int decode(arca_buf *out, const arca_buf *raw, const arca_id *id,
-	void *dctx, arca_error *e)
+int arca_verify__decode(arca_buf *out, const arca_buf *raw,
+	const arca_id *id, void *dctx, arca_error *e)
 {
 	unsigned long long size = ZSTD_getFrameContentSize(raw->data,
 		raw->len);
@@ -260,11 +259,17 @@ static int decode(arca_buf *out, const arca_buf *raw, const arca_id *id,
 
 int arca_verify__read(arca_verify_run *v, const arca_id *id, arca_error *e)
 {
+	arca_vobj *o = map_find(&v->objs, id);
 	int rc;
 
+	if (o && o->cached && o->state == VOBJ_GOOD) {
+		arca_buf_clear(&v->data);
+		return arca_buf_put(&v->data, o->cached, (size_t)o->size) < 0 ?
+			arca_error_set(e, ARCA_ERROR, "out of memory") : 0;
+	}
 	if ((rc = get_frame(v->r, &v->raw, id, e)) < 0)
 		return rc;
-	return decode(&v->data, &v->raw, id, v->dctx, e);
+	return arca_verify__decode(&v->data, &v->raw, id, v->dctx, e);
 }
 
 /* -------------------------------------------------------- listing objects */
@@ -339,6 +344,30 @@ static int list_objects(arca_verify_run *v)
 	return 0;
 }
 
+/* Record ids, "records/<kind>/<64 hex>", for phase 1 to keep their
+ * content (a listing is cheap next to fetching each again). */
+static int record_id(const char *key, uint64_t size, void *payload)
+{
+	const char *slash = strrchr(key, '/');
+	arca_id id;
+
+	(void)size;
+	if (!slash || strlen(slash + 1) != ARCA_ID_HEXSZ ||
+		arca_id_parse(&id, slash + 1) < 0)
+		return 0;
+	return arca_idset_add(payload, &id) < 0 ? ARCA_ERROR : 0;
+}
+
+static int list_record_ids(arca_verify_run *v)
+{
+	int rc = arca_repo__keys_list(v->r, ARCA_KEY_RECORDS, record_id,
+		&v->record_ids, v->err);
+
+	if (rc == ARCA_ERROR && v->err && !v->err->msg[0])
+		return arca_error_set(v->err, rc, "out of memory");
+	return rc < 0 ? rc : rc ? ARCA_ERROR : 0;
+}
+
 /* ---------------------------------------------------------- worker pool */
 
 typedef struct bad_object {
@@ -352,6 +381,7 @@ typedef struct pool {
 	atomic_size_t next;        /* the next one to take */
 	atomic_int stop;
 	atomic_uint_fast64_t done, stored, content;
+	atomic_uint_fast64_t cached; /* bytes kept for phase 2 */
 	pthread_mutex_t lock;      /* guards what follows */
 	pthread_cond_t cond;
 	int running;
@@ -364,6 +394,12 @@ typedef struct pool {
 /* Worker buffers larger than this are released after use, so that one
  * huge (or lying) object does not pin its memory for the whole run. */
 #define KEEP_BUF_MAX (64u << 20)
+/* Trees and records kept from phase 1 for phase 2: at most this much in
+ * all, and none larger than CACHE_ONE_MAX. */
+#define CACHE_MAX ((uint64_t)256 << 20)
+#define CACHE_ONE_MAX ((size_t)4 << 20)
+/* Threads for a store that is not local, where fetching dominates. */
+#define REMOTE_THREADS 8
 
 static void pool_fail(pool *p, int rc, const arca_error *e)
 {
@@ -401,6 +437,27 @@ static int pool_bad(pool *p, arca_vobj *o, const char *msg)
 	return rc;
 }
 
+/* Keeps the content of a tree or a record for phase 2, within the
+ * budget. Trees are canonical JSON, so they start with their first key. */
+static void keep(pool *p, arca_vobj *o, const arca_buf *out)
+{
+	static const char tree[] = "{\"entries\":[";
+
+	if (out->len > CACHE_ONE_MAX || (!(out->len >= sizeof(tree) - 1 &&
+		!memcmp(out->data, tree, sizeof(tree) - 1)) &&
+		!arca_idset_has(&p->v->record_ids, &o->id)))
+		return;
+	if (atomic_fetch_add(&p->cached, out->len) + out->len >
+		CACHE_MAX) {
+		atomic_fetch_sub(&p->cached, out->len);
+		return;
+	}
+	if ((o->cached = malloc(out->len ? out->len : 1)))
+		memcpy(o->cached, out->data, out->len);
+	else
+		atomic_fetch_sub(&p->cached, out->len);
+}
+
 /* Reads and checks one object. 0, or an error that stops the run. */
 static int check_one(pool *p, arca_vobj *o, ZSTD_DCtx *d, arca_buf *raw,
 	arca_buf *out, arca_error *e)
@@ -416,13 +473,14 @@ static int check_one(pool *p, arca_vobj *o, ZSTD_DCtx *d, arca_buf *raw,
 	atomic_fetch_add(&p->done, 1);
 	atomic_fetch_add(&p->stored, raw->len);
 	if (rc == 0)
-		rc = decode(out, raw, &o->id, d, e);
+		rc = arca_verify__decode(out, raw, &o->id, d, e);
 	if (rc == ARCA_ECORRUPT)
 		return pool_bad(p, o, e->msg) < 0 ?
 			arca_error_set(e, ARCA_ERROR, "out of memory") : 0;
 	if (rc < 0)
 		return rc;
 	o->size = out->len;
+	keep(p, o, out);
 	o->state = VOBJ_GOOD;
 	atomic_fetch_add(&p->content, out->len);
 	return 0;
@@ -531,10 +589,26 @@ static int start_workers(pool *p, pthread_t *tids, int n)
 	return started;
 }
 
+/* One per CPU for a local repository; for a remote one, where most of
+ * the time is waiting for the network, $ARCA_S3_PARALLEL, else 8. */
+static int default_threads(arca_repo *r)
+{
+	const char *e = getenv("ARCA_S3_PARALLEL");
+	char *end;
+	long n;
+
+	if (arca_repo__local_dir(r))
+		return arca_ncpu();
+	if (e && *e && (n = strtol(e, &end, 10)) > 0 && !*end)
+		return n > 256 ? 256 : (int)n;
+	return REMOTE_THREADS;
+}
+
 static int check_objects(arca_verify_run *v)
 {
 	pool p = { .v = v, .n = v->objs.count };
-	int threads = v->opts->threads > 0 ? v->opts->threads : arca_ncpu();
+	int threads = v->opts->threads > 0 ? v->opts->threads :
+		default_threads(v->r);
 	pthread_t *tids;
 	int started, rc;
 
@@ -593,7 +667,10 @@ static int report_unreferenced(arca_verify_run *v)
 
 static void run_dispose(arca_verify_run *v)
 {
+	for (size_t i = 0; i < v->objs.cap; i++)
+		free(v->objs.slots[i].cached);
 	free(v->objs.slots);
+	arca_idset_dispose(&v->record_ids);
 	free(v->sorted);
 	arca_idset_dispose(&v->clean);
 	arca_idset_dispose(&v->records);
@@ -628,7 +705,8 @@ int arca_verify(arca_verify_stats *stats, arca_repo *r,
 		rc = arca_error_set(err, ARCA_ERROR, "out of memory");
 		goto done;
 	}
-	if ((rc = list_objects(&v)) != 0)
+	if ((rc = list_objects(&v)) != 0 ||
+		(v.opts->read_data && (rc = list_record_ids(&v)) != 0))
 		goto done;
 	if (v.opts->read_data && (rc = check_objects(&v)) != 0)
 		goto done;

@@ -23,6 +23,10 @@ typedef struct arca_vobj {
 	uint64_t size;      /* content bytes, when state is VOBJ_GOOD */
 	unsigned char state;
 	unsigned char ref;  /* named by a record, a snapshot or a tree */
+	/* The content of a tree or record phase 1 read (within a budget),
+	 * so that phase 2 does not fetch it again: on a remote store each
+	 * fetch is a round trip. Owned by the map. */
+	unsigned char *cached;
 } arca_vobj;
 
 /* Every object key of the store, by id (open addressing). */
@@ -39,6 +43,7 @@ typedef struct arca_verify_run {
 	arca_vobj **sorted;     /* the objects in id order */
 	arca_idset clean;       /* trees found clean, with all they name */
 	arca_idset records;     /* ids of all records of any kind */
+	arca_idset record_ids;  /* the same, listed before phase 1 */
 	void *dctx;             /* ZSTD_DCtx of the calling thread */
 	arca_buf raw, data;     /* the object at hand: stored, content */
 	arca_buf path;          /* path of the entry at hand */
@@ -61,6 +66,16 @@ int arca_verify__report(arca_verify_run *v, arca_finding_id fid,
 /* Appends path to b, escaping quotes, backslashes and control bytes so
  * that a message stays on one line. */
 int arca_verify__quote(arca_buf *b, const char *path);
+
+/*
+ * Decodes the stored frame raw into out and checks it against id:
+ * ARCA_ECORRUPT naming the object, also for a frame whose header claims
+ * more content than its blocks can hold (no huge allocation for a few
+ * damaged bytes). dctx: the calling thread's ZSTD_DCtx. Also used by
+ * transfers (remote/), which check every object they copy.
+ */
+int arca_verify__decode(arca_buf *out, const arca_buf *raw,
+	const arca_id *id, void *dctx, arca_error *e);
 
 /*
  * Reads object id into v->data and checks it against its id:

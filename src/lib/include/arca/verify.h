@@ -63,6 +63,24 @@ typedef struct arca_verify_stats {
 int arca_verify(arca_verify_stats *stats, arca_repo *r,
 	const arca_verify_opts *opts, arca_error *err);
 
+/* What a repository holds that a copy of it (a remote) lacks. */
+typedef struct arca_unpushed {
+	const char *kind;    /* "record" or "ref" */
+	const char *name;    /* "snapshot/<64 hex>", "datasets/churn" */
+	const char *message; /* one line */
+} arca_unpushed;
+
+typedef int (*arca_unpushed_cb)(const arca_unpushed *u, void *payload);
+
+/*
+ * Completeness of copy (a remote) against local: every record of local
+ * must be in copy, every ref of local in copy with the same value. Each
+ * one that is not goes to cb (a nonzero return stops, and is returned);
+ * *missing counts them. 0 when complete, ARCA_EVERIFY when not.
+ */
+int arca_verify_pushed(uint64_t *missing, arca_repo *copy, arca_repo *local,
+	arca_unpushed_cb cb, void *payload, arca_error *err);
+
 const char *arca_finding_name(arca_finding_id id);
 arca_severity arca_finding_severity(arca_finding_id id);
 
