@@ -26,6 +26,10 @@ enum {
 
 typedef struct arca_cli {
 	const char *repo_url;  /* --repo, $ARCA_REPO, else ./.arca */
+	/* --endpoint, --region, --path-style / --virtual-hosted: how to reach
+	 * a remote store; unset members fall back to the environment. */
+	arca_store_opts store;
+	int style_flags;       /* 1 --path-style, 2 --virtual-hosted given */
 	int json;              /* --json */
 	int quiet;             /* --quiet */
 	int verbose;           /* -v, stacks */
@@ -36,12 +40,18 @@ typedef struct arca_cli {
 	int meter_shown;        /* a progress line is on stderr */
 } arca_cli;
 
-enum { OPT_FLAG, OPT_STRING, OPT_INT };
+enum { OPT_FLAG, OPT_STRING, OPT_INT, OPT_LIST };
+
+/* An OPT_LIST option's values, in order (repeatable: -p a=1 -p b=2). */
+typedef struct cli_list {
+	const char **v;
+	size_t n;
+} cli_list;
 
 /*
  * One option of a command, stored at offset in the command's options
  * struct: OPT_FLAG an int (counts repeats), OPT_STRING a const char *,
- * OPT_INT an int. A table ends with a row whose name is NULL.
+ * OPT_INT an int, OPT_LIST a cli_list (each use appends). A table ends with a row whose name is NULL.
  */
 typedef struct arca_cli_opt {
 	const char *name;      /* long name, without "--" */
@@ -122,6 +132,20 @@ void cli_version_json(const arca_dataset_version *v, int full);
 /* One dataset version, for people: "churn@3  sha256:abcd... 1200 rows". */
 void cli_version_line(const arca_dataset_version *v);
 
+/* run_out.c: runner events on stderr (payload: the cli); a run's result
+ * as JSON; printed for people or as JSON, returning the exit code (1
+ * for failed and gated runs). */
+void cli_run_event(const char *line, void *payload);
+json_t *cli_run_result_json(const arca_run_result *res);
+int cli_run_report(arca_cli *cli, const arca_run_result *res);
+
+/* run_state.c: resolves RUN and loads its latest record (*doc, a new
+ * reference); -1 on success, else prints the error and returns the exit
+ * code. cli_value_print: a JSON value for people (strings unquoted). */
+int cli_run_state(arca_cli *cli, const char *spec, json_t **doc,
+	arca_id *run);
+void cli_value_print(FILE *f, json_t *v);
+
 /* Writes a JSON text followed by a newline to stdout. */
 void cli_json_print(const char *text);
 
@@ -130,7 +154,10 @@ void cli_json_print(const char *text);
 	extern const arca_cli_spec cmd_##name##_spec;
 #define ARCA_SUBCMD(group, name, summary, flags, kind) \
 	ARCA_CMD(group##_##name, summary, flags, kind)
+#define ARCA_CMD_AS(str, name, summary, flags, kind) \
+	ARCA_CMD(name, summary, flags, kind)
 #include "commands.h"
+#undef ARCA_CMD_AS
 #undef ARCA_SUBCMD
 #undef ARCA_CMD
 

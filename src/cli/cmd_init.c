@@ -6,17 +6,21 @@
 
 struct init_opts {
 	int zstd_level;
+	int require_signatures;
 };
 
 static const arca_cli_opt opts[] = {
 	{ "compression-level", 0, OPT_INT,
 	  offsetof(struct init_opts, zstd_level), "N",
 	  "zstd level for stored objects, 1-19 (default 3)" },
+	{ "require-signatures", 0, OPT_FLAG,
+	  offsetof(struct init_opts, require_signatures), NULL,
+	  "refuse to record anything unsigned (docs/signing.md)" },
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
 const arca_cli_spec cmd_init_spec = {
-	"[--compression-level N]",
+	"[--compression-level N] [--require-signatures]",
 	"Creates an empty repository at --repo (default $ARCA_REPO, else "
 	"./.arca):\nthe config with the format version, chunking and "
 	"compression parameters.",
@@ -34,6 +38,8 @@ int cmd_init(arca_cli *cli, void *optsp, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	io.zstd_level = o->zstd_level;
+	io.store = &cli->store;
+	io.require_signatures = o->require_signatures;
 	if ((rc = arca_repo_init(&r, cli->repo_url, &io, &err)) < 0)
 		return cli_fail(cli, rc, &err);
 	if (cli->json) {

@@ -1,7 +1,8 @@
 /*
  * The command table: ARCA_CMD(name, summary, flags, kind). One row and one
  * cmd_<name>.c per command; ARCA_SUBCMD(group, name, ...) is the command
- * "arca group name" in cmd_<group>_<name>.c. Flags make the dispatcher open the repository
+ * "arca group name" in cmd_<group>_<name>.c; ARCA_CMD_AS("na-me", na_me,
+ * ...) a command whose name is not a C identifier. Flags make the dispatcher open the repository
  * and take its lock first (git's RUN_SETUP). kind: "porcelain" output is
  * for people, "plumbing" output (cat) is a stable contract.
  */
@@ -26,3 +27,30 @@ ARCA_SUBCMD(dataset, ack, "acknowledge the drift of a version", CMD_REPO | CMD_L
 ARCA_SUBCMD(dataset, resolve, "resolve a dataset reference to a version for use", CMD_REPO | CMD_LOCK_SHARED | CMD_CATALOG, plumbing)
 ARCA_SUBCMD(catalog, rebuild, "recreate the catalog from the repository", CMD_REPO | CMD_LOCK_SHARED, porcelain)
 ARCA_CMD(ingest, "ingest new data from drop folders, archives and URLs", CMD_REPO | CMD_LOCK_SHARED, porcelain)
+ARCA_SUBCMD(template, validate, "check a retraining template, reporting every problem", 0, porcelain)
+ARCA_SUBCMD(template, show, "show a template's resolved parameters and stage argv", 0, porcelain)
+ARCA_CMD(run, "run a retraining template, or resume a killed run", CMD_REPO | CMD_LOCK_SHARED | CMD_CATALOG, porcelain)
+ARCA_CMD(rerun, "re-execute a recorded run and compare its outputs", CMD_REPO | CMD_LOCK_SHARED | CMD_CATALOG, porcelain)
+ARCA_CMD(approve, "approve a run that waits for an approval", CMD_REPO | CMD_LOCK_SHARED | CMD_CATALOG, porcelain)
+ARCA_SUBCMD(runs, ls, "list runs", CMD_REPO | CMD_LOCK_SHARED | CMD_CATALOG, porcelain)
+ARCA_SUBCMD(runs, show, "show a run: parameters, inputs, stages, metrics", CMD_REPO | CMD_LOCK_SHARED, porcelain)
+ARCA_SUBCMD(runs, log, "print the captured output of a run's stages", CMD_REPO | CMD_LOCK_SHARED, porcelain)
+ARCA_SUBCMD(runs, compare, "compare two runs' parameters, inputs and metrics", CMD_REPO | CMD_LOCK_SHARED, porcelain)
+ARCA_SUBCMD(adapter, ls, "list adapter versions", CMD_REPO | CMD_LOCK_SHARED | CMD_CATALOG, porcelain)
+ARCA_SUBCMD(adapter, show, "show an adapter version and its lineage", CMD_REPO | CMD_LOCK_SHARED | CMD_CATALOG, porcelain)
+ARCA_SUBCMD(adapter, get, "write an adapter version's package to a file", CMD_REPO | CMD_LOCK_SHARED | CMD_CATALOG, porcelain)
+ARCA_SUBCMD(remote, add, "name a place for push and pull (S3 prefix or directory)", CMD_REPO, porcelain)
+ARCA_SUBCMD(remote, ls, "list the remotes of the repository", CMD_REPO, porcelain)
+ARCA_SUBCMD(remote, rm, "forget a remote (nothing on it is touched)", CMD_REPO, porcelain)
+ARCA_CMD(push, "copy to a remote what it lacks", CMD_REPO, porcelain)
+ARCA_CMD(pull, "copy from a remote what the repository lacks", 0, porcelain)
+ARCA_SUBCMD(config, set, "set a key of your arca config (signing.key, trust.policy)", 0, porcelain)
+ARCA_SUBCMD(config, get, "print a key of your arca config", 0, plumbing)
+ARCA_SUBCMD(config, unset, "remove a key from your arca config", 0, porcelain)
+ARCA_SUBCMD(config, list, "list your arca config", 0, porcelain)
+ARCA_CMD(sign, "sign a stored record or object with your key", CMD_REPO | CMD_LOCK_SHARED | CMD_CATALOG, porcelain)
+ARCA_CMD_AS("verify-sig", verify_sig, "check signatures against a trust policy", CMD_REPO | CMD_LOCK_SHARED | CMD_CATALOG, porcelain)
+ARCA_SUBCMD(adapter, promote, "make an adapter version a channel's current one", CMD_REPO | CMD_LOCK_SHARED, porcelain)
+ARCA_SUBCMD(adapter, rollback, "put a channel back on an earlier version", CMD_REPO | CMD_LOCK_SHARED, porcelain)
+ARCA_SUBCMD(adapter, channel, "show an adapter's channels and their history", CMD_REPO | CMD_LOCK_SHARED, porcelain)
+ARCA_SUBCMD(adapter, resolve, "print a channel's current version and package", CMD_REPO | CMD_LOCK_SHARED, plumbing)

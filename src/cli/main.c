@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "sign_out.h"
 
 typedef struct cmd_row {
 	const char *name, *summary;
@@ -18,7 +19,10 @@ static const cmd_row commands[] = {
 #define ARCA_CMD(n, s, f, k) { #n, s, f, #k, cmd_##n, &cmd_##n##_spec },
 #define ARCA_SUBCMD(g, n, s, f, k) \
 	{ #g " " #n, s, f, #k, cmd_##g##_##n, &cmd_##g##_##n##_spec },
+#define ARCA_CMD_AS(str, n, s, f, k) \
+	{ str, s, f, #k, cmd_##n, &cmd_##n##_spec },
 #include "commands.h"
+#undef ARCA_CMD_AS
 #undef ARCA_SUBCMD
 #undef ARCA_CMD
 };
@@ -28,6 +32,14 @@ static const cmd_row commands[] = {
 static const arca_cli_opt global_opts[] = {
 	{ "repo", 'r', OPT_STRING, 0, "URL",
 	  "repository (default: $ARCA_REPO, else ./.arca)" },
+	{ "endpoint", 0, OPT_STRING, 0, "URL",
+	  "S3 endpoint (default: $AWS_ENDPOINT_URL, else AWS)" },
+	{ "region", 0, OPT_STRING, 0, "REGION",
+	  "S3 region (default: $AWS_REGION, else us-east-1)" },
+	{ "path-style", 0, OPT_FLAG, 0, NULL,
+	  "S3 path-style addressing (default with an endpoint)" },
+	{ "virtual-hosted", 0, OPT_FLAG, 0, NULL,
+	  "S3 virtual-hosted addressing (default on AWS)" },
 	{ "json", 0, OPT_FLAG, 0, NULL, "machine-readable output" },
 	{ "quiet", 'q', OPT_FLAG, 0, NULL, "no progress, no warnings" },
 	{ "verbose", 'v', OPT_FLAG, 0, NULL, "more detail (repeatable)" },
@@ -54,7 +66,7 @@ static void usage_main(FILE *f)
 		"[ARGS]\n\narca keeps content-addressed, verifiable archives of "
 		"datasets and training runs.\n\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-17s %s\n", commands[i].name,
+		fprintf(f, "  %-18s %s\n", commands[i].name,
 			commands[i].summary);
 	fprintf(f, "\nglobal options:\n");
 	print_opts(f, global_opts);
@@ -75,12 +87,30 @@ static void usage_cmd(FILE *f, const cmd_row *c)
 	print_opts(f, global_opts);
 }
 
+/* The global option called name (name_len bytes), or NULL. */
+static const arca_cli_opt *find_global(const char *name, size_t name_len)
+{
+	for (const arca_cli_opt *o = global_opts; o->name; o++)
+		if (strlen(o->name) == name_len &&
+			!strncmp(o->name, name, name_len))
+			return o;
+	return NULL;
+}
+
 /* Applies a global option; returns 1 if name is one. */
 static int global_opt(arca_cli *cli, const char *name, char shrt,
 	const char *arg, int *help)
 {
 	if ((name && !strcmp(name, "repo")) || shrt == 'r')
 		cli->repo_url = arg;
+	else if (name && !strcmp(name, "endpoint"))
+		cli->store.endpoint = arg;
+	else if (name && !strcmp(name, "region"))
+		cli->store.region = arg;
+	else if (name && !strcmp(name, "path-style"))
+		cli->store.path_style = 1, cli->style_flags |= 1;
+	else if (name && !strcmp(name, "virtual-hosted"))
+		cli->store.path_style = 0, cli->style_flags |= 2;
 	else if (name && !strcmp(name, "json"))
 		cli->json = 1;
 	else if ((name && !strcmp(name, "quiet")) || shrt == 'q')
@@ -148,6 +178,14 @@ static int parse(arca_cli *cli, const arca_cli_opt *opts, void *values,
 			(*(int *)field)++;
 		} else if (o->kind == OPT_STRING) {
 			*(const char **)field = optarg;
+		} else if (o->kind == OPT_LIST) {
+			cli_list *l = (cli_list *)field;
+			const char **nv = realloc(l->v, (l->n + 1) *
+				sizeof(*nv));
+			if (!nv)
+				return cli_usage_error(cli, "out of memory");
+			l->v = nv;
+			l->v[l->n++] = optarg;
 		} else {
 			char *end;
 			long v;
@@ -171,8 +209,11 @@ static int open_repo(arca_cli *cli, unsigned flags)
 
 	if (!(flags & CMD_REPO))
 		return -1;
-	if ((rc = arca_repo_open(&cli->repo, cli->repo_url, &err)) < 0)
+	if ((rc = arca_repo_open_with(&cli->repo, cli->repo_url, &cli->store,
+		&err)) < 0)
 		return cli_fail(cli, rc, &err);
+	if ((rc = cli_signing_setup(cli)) >= 0) /* sign_out.c */
+		return rc;
 	if (flags & (CMD_LOCK_SHARED | CMD_LOCK_EXCLUSIVE)) {
 		rc = arca_repo_lock(cli->repo, !!(flags & CMD_LOCK_EXCLUSIVE),
 			&err);
@@ -216,6 +257,11 @@ static int run(arca_cli *cli, const cmd_row *c, int argc, char **argv,
 		cli->repo_url = getenv("ARCA_REPO");
 	if (!cli->repo_url || !*cli->repo_url)
 		cli->repo_url = ".arca";
+	if (cli->style_flags == 3) {
+		rc = cli_usage_error(cli, "--path-style and --virtual-hosted "
+			"exclude each other");
+		goto done;
+	}
 	cli->progress = !cli->json && !cli->quiet && isatty(2);
 	if ((rc = open_repo(cli, c->flags)) >= 0)
 		goto done;
@@ -225,6 +271,9 @@ done:
 	cli->catalog = NULL;
 	arca_repo_free(cli->repo); /* releases the lock */
 	cli->repo = NULL;
+	for (const arca_cli_opt *o = c->spec->opts; o && o->name; o++)
+		if (o->kind == OPT_LIST)
+			free(((cli_list *)((char *)values + o->offset))->v);
 	free(values);
 	return rc;
 }
@@ -263,7 +312,7 @@ static int group_usage(FILE *f, const char *group)
 			if (!found++)
 				fprintf(f, "usage: arca %s COMMAND [ARGS]\n\n"
 					"commands:\n", group);
-			fprintf(f, "  %-17s %s\n", commands[k].name,
+			fprintf(f, "  %-18s %s\n", commands[k].name,
 				commands[k].summary);
 		}
 	return found;
@@ -275,6 +324,7 @@ int main(int argc, char **argv)
 	int i, help = 0;
 
 	memset(&cli, 0, sizeof(cli));
+	cli.store = (arca_store_opts)ARCA_STORE_OPTS_INIT;
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	/* Global options before the command. */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -283,17 +333,25 @@ int main(int argc, char **argv)
 			printf("arca %s\n", arca_version());
 			return EXIT_OK;
 		}
-		if (!strcmp(a, "--repo") || !strcmp(a, "-r")) {
-			if (++i == argc)
-				return cli_usage_error(&cli,
-					"option '%s' needs a value", a);
-			cli.repo_url = argv[i];
-		} else if (!strncmp(a, "--repo=", 7)) {
-			cli.repo_url = a + 7;
-		} else if (a[1] == '-') {
-			if (!global_opt(&cli, a + 2, 0, NULL, &help))
+		if (a[1] == '-' || !strcmp(a, "-r")) {
+			/* --name, --name VALUE or --name=VALUE; -r VALUE */
+			const char *eq = strchr(a, '='), *name = a[1] == '-' ?
+				a + 2 : "repo";
+			const arca_cli_opt *o = find_global(name,
+				eq ? (size_t)(eq - name) : strlen(name));
+
+			if (!o || (eq && o->kind == OPT_FLAG))
 				return cli_usage_error(&cli,
 					"unknown option '%s'", a);
+			if (o->kind == OPT_FLAG)
+				global_opt(&cli, o->name, 0, NULL, &help);
+			else if (eq)
+				global_opt(&cli, o->name, 0, eq + 1, &help);
+			else if (++i == argc)
+				return cli_usage_error(&cli,
+					"option '%s' needs a value", a);
+			else
+				global_opt(&cli, o->name, 0, argv[i], &help);
 		} else {
 			/* A cluster of short flags: -vv, -qh. */
 			for (const char *p = a + 1; *p; p++)

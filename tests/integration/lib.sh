@@ -10,6 +10,10 @@ ARCA_SOURCE_DIR=${ARCA_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." &
 T=$(mktemp -d "${TMPDIR:-/tmp}/arca-it.XXXXXX")
 export ARCA_REPO="$T/repo"
 export ARCA_CACHE_DIR="$T/cache"
+# The developer's own arca config (a signing key, a trust policy) must
+# not leak into the tests.
+export XDG_CONFIG_HOME="$T/.xdg-config"
+unset ARCA_SIGNING_KEY ARCA_TRUST_POLICY ARCA_WORK_DIR
 export LC_ALL=C
 TESTS_RUN=0
 TESTS_FAILED=0

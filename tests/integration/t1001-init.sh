@@ -7,7 +7,7 @@ expect_exit 0 arca init
 assert_contains "$T/stdout" "created repository [0-9a-f]{32} at $ARCA_REPO"
 [ -f "$ARCA_REPO/config" ] || fail "no config file"
 assert_contains "$ARCA_REPO/config" '"format":"arca-repository"'
-assert_contains "$ARCA_REPO/config" '"version":\{"major":1,"minor":1\}'
+assert_contains "$ARCA_REPO/config" '"version":\{"major":1,"minor":2\}'
 assert_contains "$ARCA_REPO/config" '"level":3'
 
 test_case "init twice fails and changes nothing"
@@ -31,7 +31,7 @@ assert_contains "$T/stderr" "out of range"
 test_case "a newer major format version is refused"
 sed 's/"major":1/"major":2/' "$ARCA_REPO/config" >"$T/cfg" && cp "$T/cfg" "$ARCA_REPO/config"
 expect_exit 1 arca snapshots
-assert_contains "$T/stderr" "format version 2.1; this arca reads format 1.x only: upgrade arca"
+assert_contains "$T/stderr" "format version 2.2; this arca reads format 1.x only: upgrade arca"
 
 test_case "no repository"
 expect_exit 1 arca --repo "$T/nothing-here" snapshots

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# A repository of the previous format version (1.0, tests/fixtures) is
-# read, verified, restored and extended by this arca; new ones are 1.1.
+# A repository of an older format version (1.0, tests/fixtures) is
+# read, verified, restored and extended by this arca (with catalog
+# records, and with 1.2's signatures); new ones are 1.2.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_gpg.sh"
 FX="$ARCA_SOURCE_DIR/tests/fixtures/repo-1.0"
 cp -r "$FX" "$ARCA_REPO"
 chmod -R u+w "$ARCA_REPO"
@@ -37,7 +39,26 @@ expect_exit 0 arca verify
 assert_contains "$T/stdout" "4 snapshots: no problems found"
 assert_contains "$ARCA_REPO/config" '"version":\{"major":1,"minor":0\}'
 
-test_case "a new repository is format 1.1"
+test_case "this arca signs in it: an old snapshot countersigned, a new one signed as written"
+K=$(gen_key "Signer <signer@example>")
+printf 'trust: 1\nroles:\n  r:\n    kinds: ["*"]\n    keys: [%s]\n' "$K" >"$T/trust.yaml"
+export ARCA_TRUST_POLICY="$T/trust.yaml"
+expect_exit 3 arca verify-sig "$s1"
+assert_contains "$T/stderr" "snapshot record is not signed"
+ARCA_SIGNING_KEY=$K expect_exit 0 arca sign "$s1"
+expect_exit 0 arca verify-sig "$s1"
+echo signed >"$T/more/g"
+ARCA_SIGNING_KEY=$K expect_exit 0 arca snapshot --json --dataset demo "$T/more"
+expect_exit 0 arca verify-sig "$(json_field id)"
+expect_exit 0 arca verify
+assert_contains "$T/stdout" "5 snapshots: no problems found"
+assert_contains "$ARCA_REPO/config" '"version":\{"major":1,"minor":0\}'
+assert_not_contains "$ARCA_REPO/config" 'require_signatures'
+
+test_case "a new repository is format 1.2"
 expect_exit 0 arca --repo "$T/new" init
-assert_contains "$T/new/config" '"version":\{"major":1,"minor":1\}'
+assert_contains "$T/new/config" '"version":\{"major":1,"minor":2\}'
+assert_not_contains "$T/new/config" 'require_signatures'
+expect_exit 0 arca --repo "$T/strict" init --require-signatures
+assert_contains "$T/strict/config" '"require_signatures":true'
 done_testing

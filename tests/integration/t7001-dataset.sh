@@ -145,7 +145,7 @@ assert_contains "$T/stdout" '"schema_version":2'
 
 test_case "verify is clean and the catalog database is a real SQLite file"
 expect_exit 0 arca verify
-assert_eq "$(sqlite3 "$ARCA_REPO/catalog.db" 'PRAGMA journal_mode; PRAGMA user_version; SELECT COUNT(*) FROM versions' | tr '\n' ' ')" "wal 1 4 " "catalog state"
+assert_eq "$(sqlite3 "$ARCA_REPO/catalog.db" 'PRAGMA journal_mode; PRAGMA user_version; SELECT COUNT(*) FROM versions' | tr '\n' ' ')" "wal 2 4 " "catalog state"
 test_case "--json of the writing commands"
 expect_exit 0 arca dataset tag --json churn@4 silver
 assert_contains "$T/stdout" '^\{"dataset":"churn",.*"version":4\}$'

@@ -75,5 +75,5 @@ diff -u "$T/new.json" "$T/elsewhere.json" >&2 || fail "listings differ with ARCA
 test_case "a catalog of a newer schema version is refused"
 sqlite3 "$T/elsewhere.db" 'PRAGMA user_version = 99'
 ARCA_CATALOG="$T/elsewhere.db" expect_exit 1 arca dataset ls
-assert_contains "$T/stderr" "schema version 99; this arca knows up to 1: upgrade arca"
+assert_contains "$T/stderr" "schema version 99; this arca knows up to 2: upgrade arca"
 done_testing

@@ -58,7 +58,7 @@ static void test_trust__shipped_example(void **state)
 		fail_msg("asprintf");
 	if (arca_trust_policy_load_file(&p, path, &err) < 0)
 		fail_msg("%s", err.msg);
-	assert_int_equal(p->role_count, 4);
+	assert_int_equal(p->role_count, 5);
 	assert_string_equal(p->roles[0].name, "runner");
 	assert_int_equal(p->roles[0].keys[0].from, T2026);
 	assert_int_equal(p->roles[0].keys[0].until, T2027);
@@ -66,11 +66,22 @@ static void test_trust__shipped_example(void **state)
 	assert_string_equal(p->roles[1].keys[0].fpr,
 		"AAAABBBBCCCCDDDDEEEEFFFF0000111122223333");
 	assert_int_equal(p->roles[1].keys[0].from, INT64_MIN);
-	assert_string_equal(p->roles[2].kinds[0], "promotion:stable");
-	assert_string_equal(p->roles[3].kinds[0], "*");
-	assert_int_equal(arca_trust_policy_min(p, "promotion:stable"), 2);
-	assert_int_equal(arca_trust_policy_min(p, "promotion:beta"), 1);
+	assert_string_equal(p->roles[2].kinds[0], "channel:stable");
+	assert_string_equal(p->roles[4].kinds[0], "*");
+	assert_int_equal(arca_trust_policy_min(p, "channel:stable"), 2);
+	assert_int_equal(arca_trust_policy_min(p, "channel:staging"), 1);
 	assert_int_equal(arca_trust_policy_min(p, "run"), 1);
+	/* channels: the stable rule, and staging's default count */
+	assert_int_equal(p->channel_count, 2);
+	assert_non_null(arca_trust_policy_channel(p, "stable"));
+	assert_int_equal(arca_trust_policy_channel(p, "stable")->min_signatures,
+		2);
+	assert_int_equal(arca_trust_policy_channel(p, "stable")->role_count, 2);
+	assert_string_equal(arca_trust_policy_channel(p, "stable")->roles[1],
+		"release-manager");
+	assert_int_equal(arca_trust_policy_channel(p,
+		"staging")->min_signatures, 1);
+	assert_null(arca_trust_policy_channel(p, "beta"));
 	arca_trust_policy_free(p);
 	free(path);
 
@@ -85,7 +96,7 @@ static void test_trust__errors(void **state)
 	load_fails("trust: 1\nroles: {r: {kinds: [x], keys: [" FA "]}}\n"
 		"bogus: 2\n",
 		"t.yaml:3:1: unknown key \"bogus\" in the trust policy "
-		"(expected one of: trust, roles, signatures)");
+		"(expected one of: trust, roles, signatures, channels)");
 	load_fails("trust: 1\nroles:\n  r:\n    kinds: [x]\n    keys: [" FA
 		"]\n    key: []\n",
 		"t.yaml:6:5: unknown key \"key\" in role \"r\"");

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "arca/sign.h"
 #include "catalog/cat.h"
 #include "catalog/stats.h"
 #include "catalog/tabular.h"
@@ -452,6 +453,8 @@ int arca_dataset_add(arca_catalog *c, arca_dataset_version *out,
 		err = &local;
 	if (!out)
 		out = &v;
+	if ((rc = arca_repo_signing_check(c->r, err)) < 0)
+		return rc;
 	if (o.message && !arca_utf8_valid(o.message, strlen(o.message)))
 		return arca_error_set(err, ARCA_EINVALID, "the message is not "
 			"valid UTF-8");

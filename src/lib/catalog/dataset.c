@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
+#include "arca/sign.h"
 #include "catalog/cat.h"
 #include "util/json.h"
 #include "util/sys.h"
@@ -219,6 +220,8 @@ int arca_dataset_create(arca_catalog *c, const char *name,
 	json_t *doc;
 	int rc;
 
+	if ((rc = arca_repo_signing_check(c->r, err)) < 0)
+		return rc;
 	if (!arca_repo__dataset_name_valid(name))
 		return arca_error_set(err, ARCA_EINVALID, "invalid dataset name "
 			"'%s': " ARCA_DATASET_NAME_RULE, name);
@@ -264,7 +267,8 @@ int arca_dataset_set_schema(arca_catalog *c, const char *name,
 	json_t *doc;
 	int rc;
 
-	if ((rc = check_text("message", message, err)) < 0 ||
+	if ((rc = arca_repo_signing_check(c->r, err)) < 0 ||
+		(rc = check_text("message", message, err)) < 0 ||
 		(rc = arca_cat__dataset_get(c, &ds, name, err)) < 0 ||
 		(rc = put_schema(c, &schema, schema_path, err)) < 0)
 		return rc;
@@ -317,6 +321,8 @@ int arca_dataset_tag(arca_catalog *c, const char *ref, const char *tag,
 	json_t *doc;
 	int rc, has_prev;
 
+	if ((rc = arca_repo_signing_check(c->r, err)) < 0)
+		return rc;
 	if (!valid_tag(tag))
 		return arca_error_set(err, ARCA_EINVALID, "invalid tag '%s': 1 "
 			"to 64 letters, digits, '.', '_' or '-', not 'latest', "
@@ -355,6 +361,8 @@ int arca_dataset_ack(arca_catalog *c, const char *ref, const char *reason,
 	json_t *doc;
 	int rc;
 
+	if ((rc = arca_repo_signing_check(c->r, err)) < 0)
+		return rc;
 	if (!reason || !*reason)
 		return arca_error_set(err, ARCA_EINVALID, "an acknowledgement "
 			"needs a reason");

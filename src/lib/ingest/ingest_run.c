@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "arca/sign.h"
+#include "catalog/cat.h"
 #include "ingest/fetch.h"
 #include "ingest/ingest.h"
 
@@ -401,7 +403,9 @@ int arca_ingest_run_once(arca_catalog *c, const arca_ingest_config *cfg,
 	x.c = c;
 	x.cfg = cfg;
 	x.o = opts ? opts : &defaults;
-	if ((rc = check(&x, err)) < 0)
+	/* a repository that requires signatures: refuse before fetching */
+	if ((rc = arca_repo_signing_check(c->r, err)) < 0 ||
+		(rc = check(&x, err)) < 0)
 		return rc;
 	if ((rc = arca_ingest__staging_sweep(x.o->cache_dir, err)) < 0)
 		return arca_error_prefix(err, "cleaning staging directories");

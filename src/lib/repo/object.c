@@ -146,22 +146,29 @@ int arca_repo__object_claim(arca_repo *r, const arca_id *id,
 	arca_error *err)
 {
 	char key[ARCA_KEY_MAX];
-	int rc;
+	int rc = ARCA_ENOTFOUND, added;
 
 	pthread_mutex_lock(&r->known_lock);
-	rc = arca_idset_has(&r->known, id);
+	added = arca_idset_has(&r->known, id);
 	pthread_mutex_unlock(&r->known_lock);
-	if (rc)
+	if (added)
 		return 0;
-	arca_repo__object_key(key, id);
-	rc = arca_store_stat(r->store, key, NULL, err);
-	if (rc < 0 && rc != ARCA_ENOTFOUND)
-		return rc;
-	arca_error_clear(err);
+	/* A stat on a remote store is a network round trip: one per chunk,
+	 * in the walker's thread, would serialize a snapshot on latency.
+	 * The writer threads ask instead (ARCA_REPO_PUT_IF_ABSENT). */
+	if (arca_repo__local_dir(r)) {
+		arca_repo__object_key(key, id);
+		rc = arca_store_stat(r->store, key, NULL, err);
+		if (rc < 0 && rc != ARCA_ENOTFOUND)
+			return rc;
+		arca_error_clear(err);
+	}
 	pthread_mutex_lock(&r->known_lock);
-	rc = arca_idset_add(&r->known, id) == 1 && rc == ARCA_ENOTFOUND;
+	added = arca_idset_add(&r->known, id);
 	pthread_mutex_unlock(&r->known_lock);
-	return rc;
+	if (added < 0) /* unmarked, it must not count as written */
+		return arca_error_set(err, ARCA_ERROR, "out of memory");
+	return added == 1 && rc == ARCA_ENOTFOUND;
 }
 
 int arca_repo__object_write(arca_repo *r, uint64_t *stored_size,
@@ -172,11 +179,22 @@ int arca_repo__object_write(arca_repo *r, uint64_t *stored_size,
 	int rc;
 
 	arca_repo__object_key(key, id);
+	*stored_size = 0;
+	if ((flags & ARCA_REPO_PUT_IF_ABSENT) && !arca_repo__local_dir(r)) {
+		rc = arca_store_stat(r->store, key, NULL, err);
+		if (rc == 0)
+			return 1; /* stored before: nothing to write */
+		if (rc != ARCA_ENOTFOUND) {
+			arca_repo__forget(r); /* as for a failed put, below */
+			return rc;
+		}
+		arca_error_clear(err);
+	}
 	if ((rc = arca_repo__object_encode(frame, data, len, r->zstd_level,
 		cctx, err)) < 0)
 		return rc;
 	if ((rc = arca_store_put(r->store, key, frame->data, frame->len,
-		flags, err)) < 0) {
+		flags & ARCA_REPO_PUT_DEFER, err)) < 0) {
 		/* The id was claimed but not written: forget every claim (the
 		 * set is only a cache of the store) so that a retry on this
 		 * handle writes it instead of naming a missing object. */
@@ -198,7 +216,8 @@ int arca_repo__object_put_id(arca_repo *r, arca_put_result *res,
 	res->id = *id;
 	if ((rc = arca_repo__object_claim(r, id, err)) > 0 &&
 		(rc = arca_repo__object_write(r, &res->stored_size, id, data,
-			len, flags, cctx, &frame, err)) == 0)
+			len, flags | ARCA_REPO_PUT_IF_ABSENT, cctx, &frame,
+			err)) == 0)
 		res->stored = 1;
 	arca_buf_dispose(&frame);
 	return rc < 0 ? rc : 0;

@@ -57,6 +57,17 @@ int arca_repo__dataset_name_valid(const char *name)
 int arca_repo__record_add(arca_repo *r, const char *kind, const arca_id *id,
 	arca_error *err)
 {
+	int rc;
+
+	/* signed before it is listed: a record is never seen unsigned */
+	if ((rc = arca_repo__sign_hook(r, kind, id, err)) < 0)
+		return rc;
+	return arca_repo__record_copy(r, kind, id, err);
+}
+
+int arca_repo__record_copy(arca_repo *r, const char *kind,
+	const arca_id *id, arca_error *err)
+{
 	char key[ARCA_KEY_MAX], hex[ARCA_ID_HEXSZ + 1];
 
 	if (!valid_name(kind) || strchr(kind, '/'))

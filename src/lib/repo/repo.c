@@ -2,12 +2,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "repo/repo.h"
+#include "sign/sign.h"
 #include "store/store.h"
 #include "util/json.h"
 #include "util/sys.h"
 
 static int config_doc(arca_buf *out, const char *repo_id,
-	const arca_cdc_params *cdc, int level, arca_error *err)
+	const arca_cdc_params *cdc, int level, int require_signatures,
+	arca_error *err)
 {
 	char now[ARCA_TIME_STRSZ];
 	json_t *doc;
@@ -28,6 +30,10 @@ static int config_doc(arca_buf *out, const char *repo_id,
 		"compression", "algorithm", "zstd", "level", (json_int_t)level);
 	if (!doc)
 		return arca_error_set(err, ARCA_ERROR, "out of memory");
+	/* format 1.2; written only when set, so the default config is
+	 * what 1.1 readers know */
+	if (require_signatures)
+		json_object_set_new(doc, "require_signatures", json_true());
 	rc = arca_json_canonical(out, doc, err);
 	json_decref(doc);
 	return rc;
@@ -77,7 +83,8 @@ int arca_repo_init(arca_repo **out, const char *url,
 		return arca_error_set(err, rc, "cannot read random bytes");
 	if ((rc = arca_store_open_with(&store, url, 1, o.store, err)) < 0)
 		return rc;
-	if ((rc = config_doc(&cfg, id, &cdc, o.zstd_level, err)) < 0)
+	if ((rc = config_doc(&cfg, id, &cdc, o.zstd_level,
+		o.require_signatures, err)) < 0)
 		goto fail;
 	rc = arca_store_put(store, ARCA_KEY_CONFIG, cfg.data, cfg.len,
 		ARCA_STORE_PUT_EXCLUSIVE, err);
@@ -180,8 +187,17 @@ static int parse_config(arca_repo *r, const arca_buf *cfg, arca_error *err)
 				"%lld is out of range", what, (long long)n[i]);
 			goto done;
 		}
-	if ((rc = arca_cdc_params_check(&r->cdc, err)) < 0)
+	if ((rc = arca_cdc_params_check(&r->cdc, err)) < 0) {
 		arca_error_prefix(err, "%s", what);
+		goto done;
+	}
+	v = json_object_get(doc, "require_signatures");
+	if (v && !json_is_boolean(v)) {
+		rc = arca_error_set(err, ARCA_ECORRUPT, "%s: require_signatures "
+			"is not true or false", what);
+		goto done;
+	}
+	r->require_signatures = json_is_true(v);
 done:
 	json_decref(doc);
 	return rc;
@@ -236,6 +252,7 @@ void arca_repo_free(arca_repo *r)
 	if (r->lock_key)
 		arca_repo_unlock(r, NULL);
 	arca_store_free(r->store);
+	arca_signer_free(r->signer);
 	arca_idset_dispose(&r->known);
 	pthread_mutex_destroy(&r->known_lock);
 	free(r->url);

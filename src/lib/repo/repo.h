@@ -29,6 +29,11 @@ struct arca_repo {
 	int lock_exclusive;
 	int64_t lock_refreshed; /* seconds since the epoch */
 	int64_t lock_since;     /* when it was taken: "time" in the lock */
+
+	/* Signing (sign_hook.c): the key that signs new records, and the
+	 * config's require_signatures (format 1.2). */
+	struct arca_signer *signer;
+	int require_signatures;
 };
 
 /* Layout: where each thing lives in a store. See formats/repository.md. */
@@ -43,8 +48,13 @@ struct arca_repo {
 void arca_repo__object_key(char out[ARCA_KEY_MAX], const arca_id *id);
 
 /* Flags of object puts: DEFER for bulk writes, which become durable and
- * visible at arca_repo__flush (the store's own DEFER flag). */
+ * visible at arca_repo__flush (the store's own DEFER flag). IF_ABSENT,
+ * for arca_repo__object_write of a claimed id: on a remote store, where
+ * claim leaves the existence check to the writer, ask the store first
+ * and write nothing when the object is there (a no-op on a local store,
+ * where claim has asked already). */
 #define ARCA_REPO_PUT_DEFER (1u << 1)
+#define ARCA_REPO_PUT_IF_ABSENT (1u << 8)
 
 /* Outcome of writing one object. */
 typedef struct arca_put_result {
@@ -71,8 +81,12 @@ int arca_repo__object_put_id(arca_repo *r, arca_put_result *res,
  * The two halves of a put, for pipelines that hash in one thread and
  * compress in others. claim: 1 if the caller must write id (it is now
  * marked as being written by this handle), 0 if it exists or is being
- * written already. write: encodes into frame (a reusable buffer) and
- * stores it; *stored_size gets the stored bytes.
+ * written already. On a remote store (no local directory) claim does not
+ * ask the store, a network round trip, but returns 1 for any id new to
+ * this handle: the writer threads check, in parallel, with IF_ABSENT.
+ * write: encodes into frame (a reusable buffer) and stores it;
+ * *stored_size gets the stored bytes. Returns 0 when written, 1 when
+ * IF_ABSENT found the object stored already (*stored_size 0).
  */
 int arca_repo__object_claim(arca_repo *r, const arca_id *id,
 	arca_error *err);
@@ -132,6 +146,32 @@ int arca_repo__json_get(arca_repo *r, json_t **out, const arca_id *id,
  */
 int arca_repo__record_add(arca_repo *r, const char *kind, const arca_id *id,
 	arca_error *err);
+/* The same without signing: for copies of records that exist elsewhere
+ * already (push, pull), whose signatures are copied with them. */
+int arca_repo__record_copy(arca_repo *r, const char *kind,
+	const arca_id *id, arca_error *err);
+
+/*
+ * Signing (sign_hook.c, formats/signature.md). sign_hook: called by
+ * record_add before the record is written; signs the object when kind
+ * is one that is signed and a signer is set (a run record only when its
+ * status is terminal), refuses (ARCA_EPOLICY) when the repository
+ * requires signatures and there is no signer, else does nothing.
+ * sign_object: signs object id as a "kind" (a record kind, or
+ * "adapter-package", "adapter-manifest"): the signature object, its
+ * signature record, then refs/signatures/<id hex>/<record hex>. Nothing
+ * without a signer (ARCA_EPOLICY when signatures are required). *added
+ * (may be NULL): 1 when a signature was written, 0 when the signer's
+ * key had signed it already.
+ */
+int arca_repo__sign_hook(arca_repo *r, const char *kind, const arca_id *id,
+	arca_error *err);
+int arca_repo__sign_object(arca_repo *r, const arca_id *id,
+	const char *kind, arca_error *err);
+int arca_repo__sign_object_ex(arca_repo *r, const arca_id *id,
+	const char *kind, int *added, arca_error *err);
+/* 1 when records of kind are signed (for a run, only terminal ones). */
+int arca_repo__signed_kind(const char *kind);
 typedef int (*arca_repo_record_cb)(const arca_id *id, void *payload);
 int arca_repo__record_list(arca_repo *r, const char *kind,
 	arca_repo_record_cb cb, void *payload, arca_error *err);
@@ -161,5 +201,18 @@ int arca_repo__ref_list(arca_repo *r, const char *prefix,
 
 /* The repository's local directory, or NULL when it is not local. */
 const char *arca_repo__local_dir(arca_repo *r);
+
+/*
+ * Copies between repositories (remote/ push and pull), in raw.c.
+ * frame_put: stores frame as object id's value as it is; the caller has
+ * decoded it and checked it against id. flags: ARCA_REPO_PUT_DEFER.
+ * config_create: makes url (a local directory is created) hold config,
+ * the config document of another repository, unless it holds a config
+ * already (ARCA_EEXISTS, nothing written); then open it as usual.
+ */
+int arca_repo__frame_put(arca_repo *r, const arca_id *id, const void *frame,
+	size_t len, unsigned flags, arca_error *err);
+int arca_repo__config_create(const char *url, const arca_store_opts *so,
+	const void *config, size_t len, arca_error *err);
 
 #endif

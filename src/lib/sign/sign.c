@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 #include <gpgme.h>
-#include "sign/sign.h"
+#include "sign/sign_int.h"
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static gpgme_error_t init_status;
@@ -20,7 +20,7 @@ static void init(void)
 }
 
 /* A context for OpenPGP with armour, or an error set. */
-static int open_ctx(gpgme_ctx_t *ctx, arca_error *err)
+int arca_sign__open_ctx(gpgme_ctx_t *ctx, arca_error *err)
 {
 	gpgme_error_t e;
 
@@ -89,8 +89,8 @@ static const char *unusable(gpgme_key_t key)
 }
 
 /* Looks up the secret key for fpr; clear errors when it is missing. */
-static int find_secret(gpgme_ctx_t ctx, const char *fpr, gpgme_key_t *key,
-	arca_error *err)
+int arca_sign__find_secret(gpgme_ctx_t ctx, const char *fpr,
+	gpgme_key_t *key, arca_error *err)
 {
 	gpgme_key_t pub = NULL;
 	gpgme_error_t e;
@@ -120,7 +120,7 @@ static int find_secret(gpgme_ctx_t ctx, const char *fpr, gpgme_key_t *key,
 }
 
 /* The memory of d as a malloc'd NUL-terminated string; releases d. */
-static char *data_to_string(gpgme_data_t d)
+char *arca_sign__data_string(gpgme_data_t d)
 {
 	size_t n = 0;
 	char *mem = gpgme_data_release_and_get_mem(d, &n), *s;
@@ -151,9 +151,9 @@ int arca_sign_bytes(const char *fingerprint, const void *data, size_t len,
 		return arca_error_set(err, ARCA_EINVALID, "'%s' is not a key "
 			"fingerprint (40 hex digits)", fingerprint ?
 			fingerprint : "");
-	if ((rc = open_ctx(&ctx, err)) < 0)
+	if ((rc = arca_sign__open_ctx(&ctx, err)) < 0)
 		return rc;
-	if ((rc = find_secret(ctx, fpr, &key, err)) < 0)
+	if ((rc = arca_sign__find_secret(ctx, fpr, &key, err)) < 0)
 		goto done;
 	if ((e = gpgme_signers_add(ctx, key)) ||
 		(e = gpgme_data_new_from_mem(&in, len ? data : "", len, 0)) ||
@@ -175,7 +175,7 @@ int arca_sign_bytes(const char *fingerprint, const void *data, size_t len,
 			fpr, gpgme_strerror(e));
 		goto done;
 	}
-	sig = data_to_string(out);
+	sig = arca_sign__data_string(out);
 	out = NULL;
 	if (!sig) {
 		rc = arca_error_set(err, ARCA_ERROR, "out of memory");
@@ -259,7 +259,7 @@ int arca_sign_verify(const void *data, size_t len, const char *armored_sig,
 	if (!armored_sig || !*armored_sig)
 		return arca_error_set(err, ARCA_EINVALID,
 			"empty signature: no OpenPGP signature to verify");
-	if ((rc = open_ctx(&ctx, err)) < 0)
+	if ((rc = arca_sign__open_ctx(&ctx, err)) < 0)
 		return rc;
 	if ((e = gpgme_data_new_from_mem(&sigd, armored_sig,
 		strlen(armored_sig), 0)) ||

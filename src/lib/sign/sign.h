@@ -67,6 +67,29 @@ int arca_sign_verify(const void *data, size_t len, const char *armored_sig,
 void arca_sig_result_free(arca_sig_result *r);
 
 /*
+ * A signer: one secret key looked up once, for many signatures (a run
+ * signs a record per output; looking the key up each time would double
+ * the cost). Thread-safe: signatures are made one at a time.
+ * arca_signer_new: ARCA_EINVALID for a malformed fingerprint or a key
+ * that cannot sign, ARCA_ENOTFOUND when the secret key is not in the
+ * keyring; the message names the key, never any key material.
+ */
+typedef struct arca_signer arca_signer;
+
+int arca_signer_new(arca_signer **out, const char *fingerprint,
+	arca_error *err);
+void arca_signer_free(arca_signer *s);
+/* The fingerprint as configured (normalized), and its primary key's. */
+const char *arca_signer_fpr(const arca_signer *s);
+const char *arca_signer_primary_fpr(const arca_signer *s);
+/*
+ * Signs len bytes as arca_sign_bytes does; used_fpr (may be NULL) gets
+ * the fingerprint of the (sub)key gpg signed with.
+ */
+int arca_signer_sign(arca_signer *s, const void *data, size_t len,
+	char **armored_sig, char used_fpr[ARCA_FPR_SIZE], arca_error *err);
+
+/*
  * Normalizes a fingerprint: spaces dropped, upper case. 0, or -1 unless
  * it is exactly 40 hex digits (then out is set).
  */

@@ -116,9 +116,27 @@ static void roles_of(const arca_trust_policy *p, const arca_sig *s,
  * Judges one signature: 1 when it counts, 0 when a failure was added,
  * ARCA_ERROR when out of memory.
  */
-static int judge(const arca_trust_policy *p, const char *kind,
+/* Which keys may sign: by the roles' kinds, or by role names. */
+typedef struct allow {
+	const char *kind;
+	char *const *roles;
+	size_t nroles;
+} allow;
+
+static bool role_may(const arca_trust_role *role, const allow *a)
+{
+	if (!a->nroles)
+		return role_allows(role, a->kind);
+	for (size_t i = 0; i < a->nroles; i++)
+		if (!strcmp(a->roles[i], role->name))
+			return true;
+	return false;
+}
+
+static int judge(const arca_trust_policy *p, const allow *al,
 	const arca_sig *s, arca_trust_report *r)
 {
+	const char *kind = al->kind;
 	const char *fpr = s->primary_fpr[0] ? s->primary_fpr : s->fpr;
 	bool known = false, allowed = false;
 	const arca_trust_key *window = NULL;
@@ -144,7 +162,7 @@ static int judge(const arca_trust_policy *p, const char *kind,
 	}
 	for (size_t i = 0; i < p->role_count; i++) {
 		const arca_trust_role *role = &p->roles[i];
-		bool may = role_allows(role, kind);
+		bool may = role_may(role, al);
 		for (size_t k = 0; k < role->key_count; k++) {
 			const arca_trust_key *key = &role->keys[k];
 			if (!key_matches(key, s))
@@ -164,7 +182,10 @@ static int judge(const arca_trust_policy *p, const char *kind,
 			"which is revoked", fpr);
 	else if (!allowed) {
 		roles_of(p, s, roles, sizeof(roles));
-		rc = add(r, ARCA_TRUST_KEY_NOT_ALLOWED, fpr, "key %s (role %s) "
+		rc = al->nroles ? add(r, ARCA_TRUST_KEY_NOT_ALLOWED, fpr,
+			"key %s (role %s) is not in a role that counts for "
+			"%s", fpr, roles, kind) : add(r,
+			ARCA_TRUST_KEY_NOT_ALLOWED, fpr, "key %s (role %s) "
 			"may not sign %s records", fpr, roles, kind);
 	} else if (s->status == ARCA_SIG_EXPIRED_SIG)
 		rc = add(r, ARCA_TRUST_KEY_EXPIRED, fpr, "signature by key %s "
@@ -186,9 +207,10 @@ static int judge(const arca_trust_policy *p, const char *kind,
 	return rc < 0 ? rc : 0;
 }
 
-int arca_trust_check(const arca_trust_policy *p, const char *record_kind,
+static int check(const arca_trust_policy *p, const allow *al, int min,
 	const arca_sig_result *sigs, arca_trust_report **out)
 {
+	const char *record_kind = al->kind;
 	arca_trust_report *r;
 	const char **counted = NULL;
 	size_t n = sigs ? sigs->count : 0;
@@ -196,7 +218,7 @@ int arca_trust_check(const arca_trust_policy *p, const char *record_kind,
 
 	if (!(r = calloc(1, sizeof(*r))))
 		return ARCA_ERROR;
-	r->required = arca_trust_policy_min(p, record_kind);
+	r->required = min > 0 ? min : arca_trust_policy_min(p, record_kind);
 	if (n && !(counted = calloc(n, sizeof(*counted)))) {
 		rc = ARCA_ERROR;
 		goto done;
@@ -206,7 +228,7 @@ int arca_trust_check(const arca_trust_policy *p, const char *record_kind,
 		const char *id = s->primary_fpr[0] ? s->primary_fpr : s->fpr;
 		bool dup = false;
 
-		if ((rc = judge(p, record_kind, s, r)) < 0)
+		if ((rc = judge(p, al, s, r)) < 0)
 			goto done;
 		if (!rc)
 			continue;
@@ -236,6 +258,38 @@ done:
 	}
 	*out = r;
 	return 0;
+}
+
+int arca_trust_check(const arca_trust_policy *p, const char *record_kind,
+	const arca_sig_result *sigs, arca_trust_report **out)
+{
+	allow al = { record_kind, NULL, 0 };
+
+	return check(p, &al, 0, sigs, out);
+}
+
+int arca_trust_check_roles(const arca_trust_policy *p, const char *kind,
+	char *const *roles, size_t nroles, int min,
+	const arca_sig_result *sigs, arca_trust_report **out)
+{
+	allow al = { kind, roles, nroles };
+
+	return check(p, &al, min, sigs, out);
+}
+
+const arca_trust_channel *arca_trust_policy_channel(
+	const arca_trust_policy *p, const char *name)
+{
+	for (size_t i = 0; i < p->channel_count; i++)
+		if (!strcmp(p->channels[i].name, name))
+			return &p->channels[i];
+	return NULL;
+}
+
+void arca_trust_key_roles(const arca_trust_policy *p, const arca_sig *s,
+	char *out, size_t size)
+{
+	roles_of(p, s, out, size);
 }
 
 void arca_trust_report_free(arca_trust_report *r)

@@ -33,12 +33,23 @@ typedef struct arca_trust_min {
 	int count;
 } arca_trust_min;
 
+/* Per-channel promotion rules (channels: in the YAML). */
+typedef struct arca_trust_channel {
+	char *name;
+	int min_signatures;      /* distinct keys the adapter needs */
+	char **roles;            /* whose signatures count; none: the roles
+	                            that may sign the kind */
+	size_t role_count;
+} arca_trust_channel;
+
 typedef struct arca_trust_policy {
 	arca_trust_role *roles;
 	size_t role_count;
 	arca_trust_min *mins;    /* signatures: per kind */
 	size_t min_count;
 	int default_min;         /* signatures: default (1 unless given) */
+	arca_trust_channel *channels;
+	size_t channel_count;
 } arca_trust_policy;
 
 /* Loads a policy from YAML text; errors are "name:line:col: message". */
@@ -93,5 +104,25 @@ typedef struct arca_trust_report {
 int arca_trust_check(const arca_trust_policy *p, const char *record_kind,
 	const arca_sig_result *sigs, arca_trust_report **out);
 void arca_trust_report_free(arca_trust_report *r);
+
+/*
+ * arca_trust_check with the allowed keys given by role instead of by
+ * kind: with roles (nroles > 0) a signature counts when its key is in
+ * one of those roles (their kinds are not consulted), within that
+ * entry's window; min > 0 replaces the policy's minimum for kind. Used
+ * for a channel's promotion rule.
+ */
+int arca_trust_check_roles(const arca_trust_policy *p, const char *kind,
+	char *const *roles, size_t nroles, int min,
+	const arca_sig_result *sigs, arca_trust_report **out);
+
+/* The channel rule called name, or NULL. */
+const arca_trust_channel *arca_trust_policy_channel(
+	const arca_trust_policy *p, const char *name);
+
+/* The names of the roles whose keys match s, comma-separated ("" when
+ * none), into out. */
+void arca_trust_key_roles(const arca_trust_policy *p, const arca_sig *s,
+	char *out, size_t size);
 
 #endif

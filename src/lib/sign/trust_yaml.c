@@ -23,6 +23,14 @@ void arca_trust_policy_free(arca_trust_policy *p)
 	for (size_t i = 0; i < p->min_count; i++)
 		free(p->mins[i].kind);
 	free(p->mins);
+	for (size_t i = 0; i < p->channel_count; i++) {
+		arca_trust_channel *c = &p->channels[i];
+		free(c->name);
+		for (size_t k = 0; k < c->role_count; k++)
+			free(c->roles[k]);
+		free(c->roles);
+	}
+	free(p->channels);
 	free(p);
 }
 
@@ -294,10 +302,102 @@ static int load_signatures(arca_yaml *y, arca_trust_policy *p,
 	return 0;
 }
 
+/* A channel name: a-z 0-9 . _ -, starting with a letter or digit. */
+static int valid_channel(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n && n <= 64 && ((s[0] >= 'a' && s[0] <= 'z') ||
+		(s[0] >= '0' && s[0] <= '9')) && strspn(s,
+		"abcdefghijklmnopqrstuvwxyz0123456789._-") == n &&
+		!strstr(s, "..") && s[n - 1] != '.';
+}
+
+static int load_channel_roles(arca_yaml *y, const arca_trust_policy *p,
+	struct fy_node *n, arca_trust_channel *c)
+{
+	struct fy_node *v;
+	void *it = NULL;
+	const char *s;
+	int rc, count;
+
+	if ((rc = arca_yaml__seq(y, n, "roles")) < 0)
+		return rc;
+	if ((count = fy_node_sequence_item_count(n)) <= 0)
+		return arca_yaml__fail(y, n, "channel \"%s\" lists no roles "
+			"(leave roles out to count the roles that may sign "
+			"adapters)", c->name);
+	if (!(c->roles = calloc((size_t)count, sizeof(*c->roles))))
+		return oom(y);
+	while ((v = fy_node_sequence_iterate(n, &it))) {
+		size_t i;
+		if ((rc = arca_yaml__str(y, v, "a role", &s)) < 0)
+			return rc;
+		for (i = 0; i < p->role_count; i++)
+			if (!strcmp(p->roles[i].name, s))
+				break;
+		if (i == p->role_count)
+			return arca_yaml__fail(y, v, "channel \"%s\" names "
+				"role \"%.80s\", which is not under roles",
+				c->name, s);
+		if (!(c->roles[c->role_count++] = strdup(s)))
+			return oom(y);
+	}
+	return 0;
+}
+
+static int load_channels(arca_yaml *y, arca_trust_policy *p,
+	struct fy_node *n)
+{
+	static const char *const keys[] = { "min_signatures", "roles", NULL };
+	struct fy_node_pair *pair;
+	void *it = NULL;
+	int rc, count;
+
+	if ((rc = arca_yaml__map(y, n, "channels")) < 0)
+		return rc;
+	count = fy_node_mapping_item_count(n);
+	if (count > 0 && !(p->channels = calloc((size_t)count,
+		sizeof(*p->channels))))
+		return oom(y);
+	while ((pair = fy_node_mapping_iterate(n, &it))) {
+		struct fy_node *kn = fy_node_pair_key(pair);
+		struct fy_node *v = fy_node_pair_value(pair), *m;
+		arca_trust_channel *c = &p->channels[p->channel_count];
+		char where[120];
+		const char *name;
+
+		if (!kn || (rc = arca_yaml__str(y, kn, "a channel name",
+			&name)) < 0)
+			return kn ? rc : arca_yaml__fail(y, n,
+				"a channel needs a name");
+		if (!valid_channel(name))
+			return arca_yaml__fail(y, kn, "channel name \"%.80s\" "
+				"must be a-z 0-9 . _ -, starting with a letter "
+				"or digit", name);
+		if (!(c->name = strdup(name)))
+			return oom(y);
+		c->min_signatures = 1;
+		p->channel_count++;
+		snprintf(where, sizeof(where), "channel \"%s\"", name);
+		if ((rc = arca_yaml__map(y, v, where)) < 0 ||
+			(rc = arca_yaml__check_keys(y, v, keys, where)) < 0)
+			return rc;
+		if ((m = arca_yaml__get(v, "min_signatures")) &&
+			(rc = load_count(y, m, "min_signatures",
+			&c->min_signatures)) < 0)
+			return rc;
+		if ((m = arca_yaml__get(v, "roles")) &&
+			(rc = load_channel_roles(y, p, m, c)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int load(arca_yaml *y, arca_trust_policy *p)
 {
 	static const char *const keys[] = { "trust", "roles", "signatures",
-		NULL };
+		"channels", NULL };
 	struct fy_node *v;
 	int64_t version;
 	int rc;
@@ -319,6 +419,9 @@ static int load(arca_yaml *y, arca_trust_policy *p)
 		return rc;
 	if ((v = arca_yaml__get(y->root, "signatures")) &&
 		(rc = load_signatures(y, p, v)) < 0)
+		return rc;
+	if ((v = arca_yaml__get(y->root, "channels")) &&
+		(rc = load_channels(y, p, v)) < 0)
 		return rc;
 	return 0;
 }

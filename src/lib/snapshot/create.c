@@ -8,10 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "arca/sign.h"
 #include "snapshot/snap.h"
 #include "util/json.h"
 #include "util/sys.h"
 #include "util/utf8.h"
+
+#define REMOTE_THREADS 8
 
 /* The newest earlier snapshot of the same dataset, or else of the same
  * source path on this host: the lineage parent. */
@@ -43,6 +46,17 @@ static int find_parent(arca_repo *r, arca_id *out, const char *dataset,
 		}
 	arca_snapshot_info_free(v, n);
 	return found;
+}
+
+/* Writer threads: one per CPU compresses as fast as the walker reads;
+ * a remote store's writers mostly wait on the network (an existence
+ * check and a PUT per new chunk), so more of them keep it busy. */
+static int default_threads(arca_repo *r)
+{
+	int n = arca_ncpu();
+
+	return !arca_repo__local_dir(r) && n < REMOTE_THREADS ?
+		REMOTE_THREADS : n;
 }
 
 static json_t *summary_json(const arca_snapshot_stats *st)
@@ -167,6 +181,8 @@ int arca_snapshot_create(arca_id *id, arca_snapshot_stats *stats,
 	s.o = &o;
 	s.err = err;
 	s.start_ns = arca_time_now_ns();
+	if ((rc = arca_repo_signing_check(r, err)) < 0)
+		return rc;
 	if (o.dataset && !arca_repo__dataset_name_valid(o.dataset))
 		return arca_error_set(err, ARCA_EINVALID, "invalid dataset name "
 			"'%s': " ARCA_DATASET_NAME_RULE, o.dataset);
@@ -182,7 +198,7 @@ int arca_snapshot_create(arca_id *id, arca_snapshot_stats *stats,
 		goto done;
 	}
 	if ((rc = arca_pipeline_new(&s.pipe, r, o.threads ? o.threads :
-		arca_ncpu(), r->cdc.max_size, err)) < 0)
+		default_threads(r), r->cdc.max_size, err)) < 0)
 		goto done;
 	if (arca_statcache_open(&s.cache, o.cache_dir, r->repo_id, err) < 0) {
 		arca_snap__warn(&s, src, "working without the stat cache: %s",

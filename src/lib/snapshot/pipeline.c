@@ -52,7 +52,8 @@ static void *worker(void *arg)
 
 		rc = !cctx ? arca_error_set(&err, ARCA_ERROR, "out of memory") :
 			arca_repo__object_write(p->r, &stored, &j.id, j.buf,
-				j.len, ARCA_REPO_PUT_DEFER, cctx, &frame, &err);
+				j.len, ARCA_REPO_PUT_DEFER |
+				ARCA_REPO_PUT_IF_ABSENT, cctx, &frame, &err);
 
 		pthread_mutex_lock(&p->mu);
 		p->free_bufs[p->nfree++] = j.buf;

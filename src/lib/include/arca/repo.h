@@ -9,7 +9,7 @@
 
 /* Repository format this arca writes, and the newest major it reads. */
 #define ARCA_FORMAT_MAJOR 1
-#define ARCA_FORMAT_MINOR 1
+#define ARCA_FORMAT_MINOR 2
 
 typedef struct arca_repo arca_repo;
 
@@ -31,9 +31,10 @@ typedef struct arca_repo_init_opts {
 	uint32_t chunk_avg;     /* 0 = default (1 MiB) */
 	uint32_t chunk_max;     /* 0 = default (4 MiB) */
 	const arca_store_opts *store; /* NULL: from the environment */
+	int require_signatures; /* refuse unsigned records (arca/sign.h) */
 } arca_repo_init_opts;
 
-#define ARCA_REPO_INIT_OPTS_INIT { 0, 0, 0, 0, NULL }
+#define ARCA_REPO_INIT_OPTS_INIT { 0, 0, 0, 0, NULL, 0 }
 
 /*
  * Creates a repository at url (a directory path or file://PATH) and
