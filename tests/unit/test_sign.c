@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "testutil.h"
+#include "ut_gpg.h"
 #include "sign/sign.h"
 #include "sign/trust.h"
 
@@ -34,56 +35,6 @@ static struct {
 	time_t exp_made;
 } g;
 
-/* Runs argv (no shell) with stdin and stderr on /dev/null; stdout is
- * captured into *out when out is not NULL. Returns the exit status. */
-static int run(const char *const argv[], char **out)
-{
-	int pfd[2] = { -1, -1 }, status, nul;
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
-	pid_t pid;
-
-	if (out && pipe(pfd) < 0)
-		fail_msg("pipe: %s", strerror(errno));
-	if ((pid = fork()) < 0)
-		fail_msg("fork: %s", strerror(errno));
-	if (pid == 0) {
-		nul = open("/dev/null", O_RDWR);
-		dup2(nul, 0);
-		dup2(out ? pfd[1] : nul, 1);
-		if (!getenv("ARCA_TEST_VERBOSE"))
-			dup2(nul, 2);
-		if (out) {
-			close(pfd[0]);
-			close(pfd[1]);
-		}
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	if (out) {
-		close(pfd[1]);
-		for (;;) {
-			ssize_t r;
-			if (cap - len < 4096 && !(buf = realloc(buf,
-				cap = cap * 2 + 4096)))
-				fail_msg("out of memory");
-			r = read(pfd[0], buf + len, cap - len - 1);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				break;
-			len += (size_t)r;
-		}
-		close(pfd[0]);
-		buf[len] = '\0';
-		*out = buf;
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			fail_msg("waitpid: %s", strerror(errno));
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
 static void use_home(const char *home)
 {
 	if (setenv("GNUPGHOME", home, 1) < 0)
@@ -99,9 +50,9 @@ static void gen_key(const char *uid, const char *expire, char *fpr)
 		"--list-keys", uid, NULL };
 	char *out = NULL, *p;
 
-	if (run(gen, NULL))
+	if (ut_run(gen, NULL))
 		fail_msg("gpg --quick-gen-key %s failed", uid);
-	if (run(list, &out) || !(p = strstr(out, "\nfpr:::::::::")))
+	if (ut_run(list, &out) || !(p = strstr(out, "\nfpr:::::::::")))
 		fail_msg("gpg --list-keys %s failed", uid);
 	p += strlen("\nfpr:::::::::");
 	if (strlen(p) < 41 || p[40] != ':')
@@ -174,7 +125,7 @@ static void revoke_key(const char *fpr)
 		fail_msg("asprintf");
 	write_file(fixed, cert, strlen(cert));
 	imp[3] = fixed;
-	if (run(imp, NULL))
+	if (ut_run(imp, NULL))
 		fail_msg("gpg --import %s failed", fixed);
 	free(fixed);
 	free(cert);
@@ -210,11 +161,11 @@ static int setup(void **state)
 		fail_msg("asprintf");
 	exp_pub[4] = pub;
 	exp_pub[6] = g.good;
-	if (run(exp_pub, NULL))
+	if (ut_run(exp_pub, NULL))
 		fail_msg("gpg --export failed");
 	use_home(g.pubonly);
 	imp[3] = pub;
-	if (run(imp, NULL))
+	if (ut_run(imp, NULL))
 		fail_msg("gpg --import failed");
 	free(pub);
 	use_home(g.home);
@@ -226,7 +177,7 @@ static void kill_agent(const char *home)
 	const char *kill[] = { "gpgconf", "--kill", "gpg-agent", NULL };
 
 	use_home(home);
-	run(kill, NULL);
+	ut_run(kill, NULL);
 }
 
 static int teardown(void **state)
@@ -322,9 +273,9 @@ static void test_sign__gpg_verifies(void **state)
 	write_file(doc_path, data, strlen(data));
 	argv[3] = sig_path;
 	argv[4] = doc_path;
-	assert_int_equal(run(argv, NULL), 0);
+	assert_int_equal(ut_run(argv, NULL), 0);
 	write_file(doc_path, data, strlen(data) - 1);
-	assert_int_not_equal(run(argv, NULL), 0);
+	assert_int_not_equal(ut_run(argv, NULL), 0);
 	free(sig_path);
 	free(doc_path);
 	free(sig);
