@@ -41,15 +41,14 @@ mkdir -p "$work"
 work=$(cd "$work" && pwd)
 
 # The tests' s3rver start and stop (tests/integration/lib_s3.sh), with
-# what it expects of lib.sh.
+# what it expects of lib.sh; the server's data is in $T/s3.
 T=$work
 ARCA_SOURCE_DIR=$(cd "$here/.." && pwd)
 fail() { die "$*"; }
 require() { for t in "$@"; do command -v "$t" >/dev/null || die "missing $t"; done; }
 cleanup() { rm -rf "$work/s3" "$work/pull-"* "$work/rclone-"*; }
 . "$ARCA_SOURCE_DIR/tests/integration/lib_s3.sh"
-S3_BUCKET=bench
-s3_start "$work/s3"
+s3_start bench
 s3_env
 
 data="$work/data" repo="$work/repo"

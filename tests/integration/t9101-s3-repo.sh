@@ -5,24 +5,24 @@
 # environment; objects above the multipart threshold go up in parts;
 # listings of more than one page (1,000 keys) are complete.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib_s3srv.sh"
+. "$(dirname "$0")/lib_s3.sh"
 require python3 cmp
 EX="$ARCA_SOURCE_DIR/examples/churn"
-s3srv_start arca-it
+s3_start arca-it
 URL=s3://arca-it/team/repo
-S3=(--repo "$URL" --endpoint "$S3SRV_ENDPOINT" --path-style)
+S3=(--repo "$URL" --endpoint "$S3_ENDPOINT" --path-style)
 export ARCA_S3_MULTIPART_MB=5
 # the repository must come from the options, never from here
 export ARCA_REPO="$T/not-used"
 
 # stored_keys PREFIX: how many keys s3rver holds under arca-it/PREFIX.
-stored_keys() { s3srv_keys arca-it "$1" | wc -l; }
+stored_keys() { s3_keys arca-it "$1" | wc -l; }
 
 test_case "init creates the config under the prefix, and only that"
 expect_exit 0 arca "${S3[@]}" init
 assert_contains "$T/stdout" "^created repository [0-9a-f]{32} at $URL$"
-assert_eq "$(s3srv_keys arca-it team)" "team/repo/config" "keys after init"
-s3srv_get arca-it/team/repo/config >"$T/config"
+assert_eq "$(s3_keys arca-it team)" "team/repo/config" "keys after init"
+s3_get arca-it/team/repo/config >"$T/config"
 assert_contains "$T/config" '"format":"arca-repository"'
 expect_exit 1 arca "${S3[@]}" init
 assert_contains "$T/stderr" "a repository already exists at '$URL'"
@@ -93,7 +93,7 @@ for i in range(2200):
 EOF
 expect_exit 0 arca "${S3[@]}" snapshot --json "$T/links"
 snap_links=$(json_field id)
-big=$(cd "$T/s3rver/data/arca-it/team/repo/objects" &&
+big=$(cd "$S3_DIR/arca-it/team/repo/objects" &&
 	find . -name '*._S3rver_object' -size +$((5 << 10))k | wc -l)
 assert_eq "$big" 1 "objects above 5 MiB"
 expect_exit 0 arca "${S3[@]}" restore "$snap_links" "$T/out-links"
@@ -114,7 +114,7 @@ assert_contains "$T/stdout" '"dataset":"churn".*"version":1'
 # the catalog is a local cache of the records in the bucket
 repo_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$T/config")
 [ -s "$ARCA_CACHE_DIR/$repo_id-catalog.db" ] || fail "no catalog in the cache dir"
-s3srv_keys arca-it team >"$T/keys"
+s3_keys arca-it team >"$T/keys"
 assert_not_contains "$T/keys" "catalog\\.db"
 expect_exit 0 arca "${S3[@]}" catalog rebuild
 assert_eq "$(cat "$T/stdout")" "catalog rebuilt from the repository"
@@ -165,15 +165,15 @@ expect_exit 0 arca "${S3[@]}" dataset versions --json churn
 assert_contains "$T/stdout" '"version":3'
 
 test_case "global options work after the command too, and with ="
-expect_exit 0 arca snapshots --repo "$URL" --endpoint "$S3SRV_ENDPOINT" --path-style
+expect_exit 0 arca snapshots --repo "$URL" --endpoint "$S3_ENDPOINT" --path-style
 assert_contains "$T/stdout" "^7 snapshots$"
-expect_exit 0 arca --repo="$URL" --endpoint="$S3SRV_ENDPOINT" --region=eu-west-1 snapshots
+expect_exit 0 arca --repo="$URL" --endpoint="$S3_ENDPOINT" --region=eu-west-1 snapshots
 assert_contains "$T/stdout" "^7 snapshots$"
 expect_exit 2 arca "${S3[@]}" --virtual-hosted snapshots
 assert_contains "$T/stderr" "exclude each other"
 
 test_case "endpoint, region and path style from the environment"
-export AWS_ENDPOINT_URL="$S3SRV_ENDPOINT" AWS_REGION=us-east-1 ARCA_S3_PATH_STYLE=1
+export AWS_ENDPOINT_URL="$S3_ENDPOINT" AWS_REGION=us-east-1 ARCA_S3_PATH_STYLE=1
 expect_exit 0 arca --repo s3://arca-it/env-repo init
 expect_exit 0 arca --repo s3://arca-it/env-repo snapshot --json "$T/src"
 expect_exit 0 env ARCA_REPO=s3://arca-it/env-repo "$ARCA" restore latest "$T/out-env"
@@ -182,7 +182,7 @@ expect_exit 0 env ARCA_REPO=s3://arca-it/env-repo "$ARCA" verify
 assert_contains "$T/stdout" "no problems found"
 # AWS_ENDPOINT_URL_S3 wins over AWS_ENDPOINT_URL; a flag over both
 expect_exit 5 env AWS_ENDPOINT_URL_S3=http://127.0.0.1:1 ARCA_S3_RETRIES=0 "$ARCA" --repo s3://arca-it/env-repo snapshots
-expect_exit 0 env AWS_ENDPOINT_URL_S3=http://127.0.0.1:1 "$ARCA" --repo s3://arca-it/env-repo --endpoint "$S3SRV_ENDPOINT" snapshots
+expect_exit 0 env AWS_ENDPOINT_URL_S3=http://127.0.0.1:1 "$ARCA" --repo s3://arca-it/env-repo --endpoint "$S3_ENDPOINT" snapshots
 unset AWS_ENDPOINT_URL AWS_REGION ARCA_S3_PATH_STYLE
 
 test_case "listings longer than a page (1,000 keys) are complete"
@@ -193,7 +193,7 @@ for i in range(1100):
     with open(os.path.join(sys.argv[1], "f%05d" % i), "w") as f:
         f.write("small file %d\n" % i * 20)
 EOF
-R2=(--repo s3://arca-it/many --endpoint "$S3SRV_ENDPOINT")
+R2=(--repo s3://arca-it/many --endpoint "$S3_ENDPOINT")
 expect_exit 0 arca "${R2[@]}" init
 expect_exit 0 arca "${R2[@]}" snapshot "$T/many"
 n=$(stored_keys many/objects)

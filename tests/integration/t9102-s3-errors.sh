@@ -6,10 +6,10 @@
 # other writers give exit 4 naming the holder, stale ones are cleared;
 # concurrent writers share the repository.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib_s3srv.sh"
+. "$(dirname "$0")/lib_s3.sh"
 require python3 mkfifo hostname
-s3srv_start arca-err
-E=$S3SRV_ENDPOINT
+s3_start arca-err
+E=$S3_ENDPOINT
 URL=s3://arca-err/repo
 S3=(--repo "$URL" --endpoint "$E")
 export ARCA_REPO="$T/not-used"
@@ -29,7 +29,7 @@ expect_exit 1 arca --repo s3://arca-err/elsewhere --endpoint "$E" snapshots
 assert_eq "$(cat "$T/stderr")" "arca: error: no repository at 's3://arca-err/elsewhere' (create one with 'arca init')"
 expect_exit 1 arca --repo s3://arca-err --endpoint "$E" verify
 assert_contains "$T/stderr" "no repository at 's3://arca-err'"
-[ -z "$(s3srv_keys arca-err elsewhere)" ] || fail "keys written under elsewhere/"
+[ -z "$(s3_keys arca-err elsewhere)" ] || fail "keys written under elsewhere/"
 
 test_case "a bad URL or endpoint is a usage-level failure (exit 1)"
 expect_exit 1 arca --repo s3://Bad_Bucket/x --endpoint "$E" snapshots
@@ -104,7 +104,7 @@ lock_object() {
 	printf '{"exclusive":%s,"expires":%d,"hostname":"%s","pid":%d,"pid_start":1,"time":%d,"username":"other"}' \
 		"$2" "$5" "$3" "$4" "$((now - 100))" >"$1"
 }
-records() { s3srv_keys arca-err repo/records/snapshot | wc -l; }
+records() { s3_keys arca-err repo/records/snapshot | wc -l; }
 
 test_case "a live shared lock held by arca itself is a lock object on S3"
 mkfifo "$T/fifo"
@@ -113,53 +113,53 @@ exec 7<>"$T/fifo" # a reader that never reads: the pipe fills up
 "$ARCA" "${S3[@]}" restore latest --format tar -o - >"$T/fifo" 2>"$T/holder.err" &
 holder=$!
 for i in $(seq 1 300); do
-	[ -n "$(s3srv_keys arca-err repo/locks)" ] && break
+	[ -n "$(s3_keys arca-err repo/locks)" ] && break
 	sleep 0.1
 done
-key=$(s3srv_keys arca-err repo/locks)
+key=$(s3_keys arca-err repo/locks)
 [ -n "$key" ] || fail "no lock object while arca runs"
-s3srv_get "arca-err/$key" >"$T/lock.json"
+s3_get "arca-err/$key" >"$T/lock.json"
 assert_contains "$T/lock.json" "^\{\"exclusive\":false,\"expires\":[0-9]+,\"hostname\":\"$host\",\"pid\":$holder,\"pid_start\":[0-9]+,\"time\":[0-9]+,\"username\":\"[^\"]*\"\}$"
 # shared locks share: another writer proceeds
 before=$(records)
 expect_exit 0 arca "${S3[@]}" snapshot "$T/src"
 assert_eq "$(records)" "$((before + 1))" "records"
-s3srv_exists "arca-err/$key" || fail "the holder's lock was removed"
+s3_exists "arca-err/$key" || fail "the holder's lock was removed"
 
 test_case "the lock of a killed arca on this host is cleared by the next command"
 kill -9 "$holder"
 wait "$holder" 2>/dev/null || true
 exec 7<&-
-s3srv_exists "arca-err/$key" || fail "the lock went away with the process"
+s3_exists "arca-err/$key" || fail "the lock went away with the process"
 expect_exit 0 arca "${S3[@]}" snapshots
-! s3srv_exists "arca-err/$key" || fail "stale lock of a dead process not removed"
+! s3_exists "arca-err/$key" || fail "stale lock of a dead process not removed"
 
 test_case "an exclusive lock from another host blocks writers and readers (exit 4)"
 lock_object "$T/excl" true gc-host.example 4242 $((now + 600))
-s3srv_put arca-err/repo/locks/held-by-gc "$T/excl"
+s3_put arca-err/repo/locks/held-by-gc "$T/excl"
 before=$(records)
 expect_exit 4 arca "${S3[@]}" snapshot "$T/src"
 assert_contains "$T/stderr" "^arca: error: repository 's3://arca-err/repo' is locked: an exclusive lock held by pid 4242 on host 'gc-host.example' since [0-9T:-]+Z \(locks/held-by-gc\)$"
 assert_eq "$(records)" "$before" "records while locked"
 expect_exit 4 arca "${S3[@]}" snapshots
 expect_exit 4 arca "${S3[@]}" dataset ls
-s3srv_exists arca-err/repo/locks/held-by-gc || fail "a live foreign lock was removed"
-assert_eq "$(s3srv_keys arca-err repo/locks)" "repo/locks/held-by-gc" "only the foreign lock is left"
+s3_exists arca-err/repo/locks/held-by-gc || fail "a live foreign lock was removed"
+assert_eq "$(s3_keys arca-err repo/locks)" "repo/locks/held-by-gc" "only the foreign lock is left"
 
 test_case "an expired lock is removed and the command proceeds"
 lock_object "$T/excl" true gc-host.example 4242 $((now - 10))
-s3srv_put arca-err/repo/locks/held-by-gc "$T/excl"
+s3_put arca-err/repo/locks/held-by-gc "$T/excl"
 expect_exit 0 arca "${S3[@]}" snapshot "$T/src"
-! s3srv_exists arca-err/repo/locks/held-by-gc || fail "expired lock not removed"
+! s3_exists arca-err/repo/locks/held-by-gc || fail "expired lock not removed"
 assert_eq "$(records)" "$((before + 1))" "records"
 
 test_case "a shared lock from another host does not block a writer"
 lock_object "$T/shared" false ci-runner.example 777 $((now + 600))
-s3srv_put arca-err/repo/locks/ci-runner "$T/shared"
+s3_put arca-err/repo/locks/ci-runner "$T/shared"
 expect_exit 0 arca "${S3[@]}" snapshot "$T/src"
-s3srv_exists arca-err/repo/locks/ci-runner || fail "a live shared lock was removed"
+s3_exists arca-err/repo/locks/ci-runner || fail "a live shared lock was removed"
 lock_object "$T/shared" false ci-runner.example 777 $((now - 1))
-s3srv_put arca-err/repo/locks/ci-runner "$T/shared"
+s3_put arca-err/repo/locks/ci-runner "$T/shared"
 
 test_case "concurrent snapshots on the same S3 repository all succeed"
 for d in a b c; do
@@ -185,24 +185,24 @@ for d in a b c; do
 	expect_exit 0 arca "${S3[@]}" restore "latest@$d" "$T/out-$d"
 	assert_same_tree "$T/$d" "$T/out-$d"
 done
-assert_eq "$(s3srv_keys arca-err repo/locks)" "" "locks left behind"
+assert_eq "$(s3_keys arca-err repo/locks)" "" "locks left behind"
 
 test_case "TLS: an untrusted certificate is exit 5; AWS_CA_BUNDLE makes it trusted"
-s3srv_stop
-s3srv_start --tls arca-tls
-case $S3SRV_ENDPOINT in https://127.0.0.1:*) ;; *) fail "not https: $S3SRV_ENDPOINT" ;; esac
-TLS=(--repo s3://arca-tls/repo --endpoint "$S3SRV_ENDPOINT")
+s3_stop
+s3_start --tls arca-tls
+case $S3_ENDPOINT in https://127.0.0.1:*) ;; *) fail "not https: $S3_ENDPOINT" ;; esac
+TLS=(--repo s3://arca-tls/repo --endpoint "$S3_ENDPOINT")
 expect_exit 5 env ARCA_S3_RETRIES=1 ARCA_S3_RETRY_BASE_MS=10 "$ARCA" "${TLS[@]}" init
-assert_contains "$T/stderr" "^arca: error: s3 GET 's3://arca-tls/repo': cannot reach '$S3SRV_ENDPOINT': SSL certificate problem"
-[ -z "$(s3srv_keys arca-tls repo)" ] || fail "written through an untrusted connection"
+assert_contains "$T/stderr" "^arca: error: s3 GET 's3://arca-tls/repo': cannot reach '$S3_ENDPOINT': SSL certificate problem"
+[ -z "$(s3_keys arca-tls repo)" ] || fail "written through an untrusted connection"
 # the system's CAs do not vouch for it either
 expect_exit 5 env AWS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt ARCA_S3_RETRIES=0 "$ARCA" "${TLS[@]}" init
 assert_contains "$T/stderr" "SSL certificate problem"
-export AWS_CA_BUNDLE="$S3SRV_CA"
+export AWS_CA_BUNDLE="$S3_CA"
 expect_exit 0 arca "${TLS[@]}" init
 expect_exit 0 arca "${TLS[@]}" snapshot "$T/src"
 # the certificate names 127.0.0.1 and localhost: both verify
-expect_exit 0 arca --repo s3://arca-tls/repo --endpoint "https://localhost:${S3SRV_ENDPOINT##*:}" restore latest "$T/out-tls"
+expect_exit 0 arca --repo s3://arca-tls/repo --endpoint "https://localhost:${S3_ENDPOINT##*:}" restore latest "$T/out-tls"
 assert_same_tree "$T/src" "$T/out-tls"
 expect_exit 5 env AWS_CA_BUNDLE="$T/no-such-ca.pem" ARCA_S3_RETRIES=0 "$ARCA" "${TLS[@]}" snapshots
 unset AWS_CA_BUNDLE

@@ -3,12 +3,12 @@
 # (the AWS CLI) copies one that arca wrote on S3 to a directory, and one
 # that arca wrote in a directory to S3, and arca uses each where it lands.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib_s3srv.sh"
+. "$(dirname "$0")/lib_s3.sh"
 require aws zstd sha256sum cmp
 EX="$ARCA_SOURCE_DIR/examples/churn"
-s3srv_start arca-interop
+s3_start arca-interop
 # The AWS CLI against s3rver: path-style addressing, credentials from the
-# environment (set by s3srv_start), nothing from the user's ~/.aws.
+# environment (set by lib_s3.sh), nothing from the user's ~/.aws.
 cat >"$AWS_CONFIG_FILE" <<EOF
 [default]
 region = us-east-1
@@ -16,8 +16,8 @@ s3 =
     addressing_style = path
 EOF
 export AWS_EC2_METADATA_DISABLED=true AWS_PAGER=
-awss3() { aws --endpoint-url "$S3SRV_ENDPOINT" s3 "$@"; }
-S3=(--endpoint "$S3SRV_ENDPOINT")
+awss3() { aws --endpoint-url "$S3_ENDPOINT" s3 "$@"; }
+S3=(--endpoint "$S3_ENDPOINT")
 export ARCA_REPO="$T/not-used"
 make_dataset "$T/src"
 head -c 3000000 /dev/urandom >"$T/src/random.bin"
@@ -38,7 +38,7 @@ awss3 ls --recursive s3://arca-interop/on-s3/ >"$T/aws-ls" 2>"$T/stderr" || fail
 assert_contains "$T/aws-ls" " on-s3/config$"
 assert_not_contains "$T/aws-ls" " on-s3/locks/"
 awk '{ print $4 }' "$T/aws-ls" | sort >"$T/aws-keys"
-s3srv_keys arca-interop on-s3 >"$T/srv-keys"
+s3_keys arca-interop on-s3 >"$T/srv-keys"
 diff -u "$T/srv-keys" "$T/aws-keys" >&2 || fail "the AWS CLI lists other keys"
 # an object checks out with zstd and sha256sum alone
 obj=$(grep -m1 ' on-s3/objects/' "$T/aws-ls" | awk '{ print $4 }')
