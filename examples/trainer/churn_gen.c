@@ -1,9 +1,9 @@
 /*
  * churn-gen: deterministic synthetic customers in the schema of
- * examples/churn (customers.csv). Unlike the shipped example data, churn
- * here clearly depends on the features (short tenure, a price above the
- * plan's usual, the basic plan), so a model has something to learn.
- * --drift shifts the distribution the way examples/churn/v2 does: a new
+ * examples/churn (customers.csv), whose v1 and v2 it made (commands in
+ * examples/churn/README.md). Churn clearly depends on the features (short
+ * tenure, a price above the plan's usual, the basic plan), so a model has
+ * something to learn. --drift shifts the distribution as v2 has it: a new
  * region, higher monthly charges, missing signup dates.
  */
 #include <math.h>
@@ -21,9 +21,10 @@ static const char usage[] =
 	"  --rows N     number of customers, 1 to 10000000\n"
 	"  --out FILE   output file ('-': standard output)\n"
 	"  --seed S     an integer (default 1)\n"
-	"  --drift      a shifted distribution: region apac appears, monthly\n"
-	"               charges rise by about 1.3 standard deviations, a sixth\n"
-	"               of the signup dates are missing\n"
+	"  --drift      a shifted distribution: region apac appears (a third\n"
+	"               of the customers), monthly charges rise by about 1.3\n"
+	"               standard deviations, a sixth of the signup dates are\n"
+	"               missing\n"
 	"  --help       this text\n"
 	"\n"
 	"Exit status: 0 done, 1 cannot write, 2 bad usage.\n";
@@ -73,8 +74,9 @@ int main(int argc, char **argv)
 		int64_t day;
 
 		u = rng_unit(&r);
-		if (drift)
-			region = u < 0.2 ? "apac" : u < 0.6 ? "amer" : "emea";
+		if (drift) /* a third each: the region mix moves by 1/3 */
+			region = u < 1.0 / 3 ? "apac" :
+				u < 2.0 / 3 ? "amer" : "emea";
 		else
 			region = u < 0.5 ? "amer" : "emea";
 		tenure = (int)(rng_unit(&r) * 73);

@@ -127,7 +127,7 @@ assert_contains "$T/stdout" '^  customer_id +string +required pii$'
 expect_exit 0 arca dataset diff churn@1 churn@3
 assert_contains "$T/stdout" '^churn@1 -> churn@3: drift fail \(needs acknowledgement\)$'
 assert_contains "$T/stdout" '^  warn +new_categories region'
-assert_contains "$T/stdout" '^  fail +null_rate_change signup_at: 0 -> 0\.15'
+assert_contains "$T/stdout" '^  fail +null_rate_change signup_at: 0 -> 0\.17'
 expect_exit 0 arca dataset diff --json churn@1 churn@2
 assert_contains "$T/stdout" '"from":"churn@1"'
 assert_contains "$T/stdout" '"severity":"none"'
