@@ -4,14 +4,13 @@
  * in force, and signature reports (verify-sig, sign).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "arca/fs.h"
 #include "sign_out.h"
 
 const cli_config_key cli_config_keys[] = {
@@ -102,32 +101,12 @@ const char *cli_config_get(json_t *cfg, const char *key)
 	return json_string_value(json_object_get(cfg, key));
 }
 
-/* mkdir -p for the config directory, private. */
-static int make_dir(const char *dir, arca_error *err)
-{
-	char p[PATH_MAX];
-
-	snprintf(p, sizeof(p), "%s", dir);
-	for (char *s = p + 1; *s; s++)
-		if (*s == '/') {
-			*s = '\0';
-			if (mkdir(p, 0700) < 0 && errno != EEXIST)
-				return arca_error_set_errno(err, ARCA_ERROR,
-					errno, "cannot create '%s'", p);
-			*s = '/';
-		}
-	if (mkdir(p, 0700) < 0 && errno != EEXIST)
-		return arca_error_set_errno(err, ARCA_ERROR, errno,
-			"cannot create '%s'", p);
-	return 0;
-}
-
 int cli_config_save(json_t *cfg, arca_error *err)
 {
-	char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 32];
+	char dir[PATH_MAX], path[PATH_MAX];
 	char *text = json_dumps(cfg, JSON_INDENT(2) | JSON_SORT_KEYS);
-	size_t len, off = 0;
-	int fd = -1, dfd, rc = 0;
+	size_t len;
+	int rc;
 
 	if (!text)
 		return arca_error_set(err, ARCA_ERROR, "out of memory");
@@ -138,50 +117,14 @@ int cli_config_save(json_t *cfg, arca_error *err)
 			"XDG_CONFIG_HOME nor HOME is set: no place for the "
 			"config");
 	}
-	if ((rc = make_dir(dir, err)) < 0)
-		goto done;
-	snprintf(tmp, sizeof(tmp), "%s/.config.json.tmp-XXXXXX", dir);
-	if ((fd = mkstemp(tmp)) < 0) {
-		rc = arca_error_set_errno(err, ARCA_ERROR, errno, "cannot "
-			"create a file in '%s'", dir);
-		goto done;
-	}
 	len = strlen(text);
-	text[len] = '\n'; /* a text file; json_dumps left room for the NUL */
-	len++;
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = arca_error_set_errno(err, ARCA_ERROR, errno,
-				"cannot write '%s'", tmp);
-			goto done;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		rc = arca_error_set_errno(err, ARCA_ERROR, errno, "cannot write "
-			"'%s'", tmp);
-		goto done;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
+	text[len++] = '\n'; /* a text file; json_dumps left room for the NUL */
+	/* the directory and the file are private to the user */
+	if (arca_fs_mkdirs_mode(dir, 0700) < 0)
 		rc = arca_error_set_errno(err, ARCA_ERROR, errno, "cannot "
-			"replace '%s'", path);
-		goto done;
-	}
-	tmp[0] = '\0';
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-done:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0 && tmp[0])
-		unlink(tmp);
+			"create '%s'", dir);
+	else
+		rc = arca_fs_write_atomic(path, text, len, 0600, err);
 	free(text);
 	return rc;
 }

@@ -17,6 +17,7 @@
 #include "testutil.h"
 #include "ut_files.h"
 #include "ingest/ingest.h"
+#include "util/fs.h"
 #include "util/sys.h"
 
 #define HOUR_NS (3600LL * 1000000000)
@@ -416,9 +417,9 @@ static void test_ingest_folder__copy_and_remove(void **state)
 	/* removal copes with directories a hook made unwritable */
 	chmod(P("%s/sub", dst), 0);
 	chmod(dst, 0500);
-	assert_int_equal(arca_ingest__rmtree(dst, &err), 0);
+	assert_int_equal(arca_fs_rmtree(dst, &err), 0);
 	assert_false(ut_exists(dst));
-	assert_int_equal(arca_ingest__rmtree(dst, &err), 0);
+	assert_int_equal(arca_fs_rmtree(dst, &err), 0);
 	tu_rmtree(dir);
 }
 

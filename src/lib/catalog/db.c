@@ -4,12 +4,11 @@
  * and migrated step by step (formats/catalog.md). It is an index: any
  * table can be dropped and rebuilt from the repository's records.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "catalog/cat.h"
 #include "util/buf.h"
+#include "util/fs.h"
 
 /* Migration n brings user_version n-1 to n. Never edit a shipped step:
  * add the next one. */
@@ -204,23 +203,6 @@ fail:
 	return rc;
 }
 
-/* mkdir -p path (mode 0700: a cache of this user's). */
-static int mkdirs(char *path)
-{
-	for (char *s = path + 1;; s++) {
-		if (*s != '/' && *s)
-			continue;
-		char c = *s;
-		*s = '\0';
-		int bad = mkdir(path, 0700) < 0 && errno != EEXIST;
-		*s = c;
-		if (bad)
-			return -1;
-		if (!c)
-			return 0;
-	}
-}
-
 /* Where the catalog lives when no path is given: beside a local
  * repository's config, else (a remote repository) in the cache
  * directory, which is made on first use. */
@@ -235,21 +217,9 @@ static int default_path(arca_catalog *c, arca_buf *out, arca_error *err)
 	if ((dir = arca_repo__local_dir(c->r)))
 		return arca_buf_printf(out, "%s/catalog.db", dir) < 0 ?
 			ARCA_ERROR : 0;
-	if ((v = getenv("ARCA_CACHE_DIR")) && *v)
-		rc = arca_buf_puts(&d, v);
-	else if ((v = getenv("XDG_CACHE_HOME")) && *v)
-		rc = arca_buf_printf(&d, "%s/arca", v);
-	else if ((v = getenv("HOME")) && *v)
-		rc = arca_buf_printf(&d, "%s/.cache/arca", v);
-	else
-		return arca_error_set(err, ARCA_ERROR, "no place for the "
-			"catalog (set ARCA_CATALOG, ARCA_CACHE_DIR or HOME)");
-	if (rc < 0 || !d.len)
-		rc = ARCA_ERROR;
-	else if (mkdirs((char *)arca_buf_cstr(&d)) < 0)
-		rc = arca_error_set_errno(err, ARCA_ERROR, errno, "cannot "
-			"create the catalog's cache directory '%s'",
-			arca_buf_cstr(&d));
+	if ((rc = arca_fs_cache_path(&d, NULL, NULL, err)) < 0)
+		arca_error_prefix(err, "no place for the catalog (ARCA_CATALOG "
+			"is not set)");
 	else if (arca_buf_printf(out, "%s/%s-catalog.db", arca_buf_cstr(&d),
 		c->r->repo_id) < 0)
 		rc = ARCA_ERROR;

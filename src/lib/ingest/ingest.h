@@ -1,7 +1,7 @@
 /*
  * Internals of dataset ingestion (arca/ingest.h), shared by
  * ingest_config.c (the YAML configuration), ingest_util.c (durations,
- * substitutions, cache and staging dirs, tree copy and removal),
+ * substitutions, staging dirs, locks, tree copy),
  * ingest_hook.c (running one hook), ingest_folder.c (drop-folder items,
  * completeness, fingerprints), ingest_item.c (one item: stage, hooks,
  * provenance, add) and ingest_run.c (the pass), and with the unit tests.
@@ -88,16 +88,6 @@ int arca_ingest__subst_check(const char *tmpl, int allow_staged,
 /* Expands a checked template into a new malloc'd string (NULL when out
  * of memory). */
 char *arca_ingest__subst(const char *tmpl, const arca_ingest_vars *v);
-
-/* The cache directory: dir if not NULL, else the default (see
- * arca_ingest_opts.cache_dir), with sub appended ("/sub"), created
- * (mode 0700) with its parents. */
-int arca_ingest__cache_path(arca_buf *out, const char *dir, const char *sub,
-	arca_error *err);
-
-/* rm -rf path (no symlink following). 0 or ARCA_ERROR; a missing path
- * is fine. */
-int arca_ingest__rmtree(const char *path, arca_error *err);
 
 /* Copies a regular file or a directory tree from src to dst (which must
  * not exist): files, directories and symlinks, with modes and mtimes;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ingest/ingest.h"
+#include "util/fs.h"
 
 void arca_ingest__report(arca_ingest__ctx *x, const arca_ingest_source *s,
 	const char *item, arca_ingest_status st, int code,
@@ -231,7 +232,7 @@ int arca_ingest__register(arca_ingest__ctx *x, const arca_ingest__job *j,
 done:
 	/* a staging dir made here goes; the caller's goes with the caller */
 	if (dir.len && !j->staging)
-		arca_ingest__rmtree(arca_buf_cstr(&dir), NULL);
+		arca_fs_rmtree(arca_buf_cstr(&dir), NULL);
 	arca_buf_dispose(&dir);
 	arca_buf_dispose(&path);
 	json_decref(hooks);

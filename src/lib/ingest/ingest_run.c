@@ -15,6 +15,7 @@
 #include "catalog/cat.h"
 #include "ingest/fetch.h"
 #include "ingest/ingest.h"
+#include "util/fs.h"
 
 static int stopped(arca_ingest__ctx *x)
 {
@@ -303,7 +304,7 @@ static void run_url(arca_ingest__ctx *x, const arca_ingest_source *s)
 		url_fetched(x, s, arca_buf_cstr(&dir), arca_buf_cstr(&data),
 			&res, prev);
 	if (dir.len)
-		arca_ingest__rmtree(arca_buf_cstr(&dir), NULL);
+		arca_fs_rmtree(arca_buf_cstr(&dir), NULL);
 	arca_fetch_result_free(&res);
 	arca_buf_dispose(&dir);
 	arca_buf_dispose(&data);

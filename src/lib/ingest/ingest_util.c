@@ -1,5 +1,5 @@
-/* Ingestion helpers: durations, substitutions, cache and staging dirs,
- * source locks, copying and removing trees (see ingest.h). */
+/* Ingestion helpers: durations, substitutions, staging dirs, source
+ * locks, copying trees (see ingest.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "ingest/ingest.h"
+#include "util/fs.h"
 #include "util/sys.h"
 
 #define DURATION_MAX_MS (365LL * 24 * 3600 * 1000)
@@ -178,95 +179,6 @@ char *arca_ingest__subst(const char *tmpl, const arca_ingest_vars *v)
 	return (char *)arca_buf_detach(&b, NULL);
 }
 
-static int mkdir_p(char *path)
-{
-	for (char *s = path + 1;; s++) {
-		if (*s == '/' || !*s) {
-			char c = *s;
-			*s = '\0';
-			if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-				*s = c;
-				return -1;
-			}
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
-	return 0;
-}
-
-int arca_ingest__cache_path(arca_buf *out, const char *dir, const char *sub,
-	arca_error *err)
-{
-	const char *v;
-	int rc;
-
-	arca_buf_clear(out);
-	if (dir && *dir)
-		rc = arca_buf_puts(out, dir);
-	else if ((v = getenv("ARCA_CACHE_DIR")) && *v)
-		rc = arca_buf_puts(out, v);
-	else if ((v = getenv("XDG_CACHE_HOME")) && *v)
-		rc = arca_buf_printf(out, "%s/arca", v);
-	else if ((v = getenv("HOME")) && *v)
-		rc = arca_buf_printf(out, "%s/.cache/arca", v);
-	else
-		return arca_error_set(err, ARCA_ERROR, "no cache directory "
-			"(set ARCA_CACHE_DIR or HOME)");
-	if (rc < 0 || (sub && arca_buf_printf(out, "/%s", sub) < 0))
-		return arca_error_set(err, ARCA_ERROR, "out of memory");
-	if (mkdir_p((char *)out->data) < 0)
-		return arca_error_set_errno(err, ARCA_ERROR, errno,
-			"cannot create cache directory '%s'",
-			arca_buf_cstr(out));
-	return 0;
-}
-
-/* Removes name in dir (fd), recursively; directories are made
- * writable and searchable first (a hook may have chmod'ed them). */
-static int rm_at(int dir, const char *name, int depth)
-{
-	struct stat st;
-	struct dirent *de;
-	DIR *d;
-	int fd, rc = 0;
-
-	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISDIR(st.st_mode))
-		return unlinkat(dir, name, 0) < 0 && errno != ENOENT ? -1 : 0;
-	if (depth > 256) {
-		errno = ELOOP;
-		return -1;
-	}
-	if ((st.st_mode & 0700) != 0700)
-		(void)fchmodat(dir, name, 0700, 0);
-	if ((fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		O_CLOEXEC)) < 0)
-		return -1;
-	if (!(d = fdopendir(fd))) {
-		close(fd);
-		return -1;
-	}
-	while (rc == 0 && (de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			rc = rm_at(dirfd(d), de->d_name, depth + 1);
-	closedir(d);
-	if (rc == 0 && unlinkat(dir, name, AT_REMOVEDIR) < 0 &&
-		errno != ENOENT)
-		rc = -1;
-	return rc;
-}
-
-int arca_ingest__rmtree(const char *path, arca_error *err)
-{
-	if (rm_at(AT_FDCWD, path, 0) < 0)
-		return arca_error_set_errno(err, ARCA_ERROR, errno,
-			"cannot remove '%s'", path);
-	return 0;
-}
-
 /* ---- copying ----------------------------------------------------------- */
 
 static int copy_at(int sdir, const char *sname, int ddir, const char *dname,
@@ -407,7 +319,7 @@ int arca_ingest__staging_new(arca_buf *out, const char *cache_dir,
 	pid_t pid = getpid();
 	int rc;
 
-	if ((rc = arca_ingest__cache_path(&p, cache_dir, "ingest-staging",
+	if ((rc = arca_fs_cache_path(&p, cache_dir, "ingest-staging",
 		err)) < 0)
 		goto done;
 	if (arca_random_hex(rnd, 8) < 0) {
@@ -427,7 +339,7 @@ int arca_ingest__staging_new(arca_buf *out, const char *cache_dir,
 	}
 	arca_buf_clear(out);
 	if (arca_buf_puts(out, arca_buf_cstr(&p)) < 0) {
-		arca_ingest__rmtree(arca_buf_cstr(&p), NULL);
+		arca_fs_rmtree(arca_buf_cstr(&p), NULL);
 		rc = arca_error_set(err, ARCA_ERROR, "out of memory");
 	}
 done:
@@ -455,7 +367,7 @@ int arca_ingest__staging_sweep(const char *cache_dir, arca_error *err)
 	DIR *d = NULL;
 	int rc, removed = 0;
 
-	if ((rc = arca_ingest__cache_path(&dir, cache_dir, "ingest-staging",
+	if ((rc = arca_fs_cache_path(&dir, cache_dir, "ingest-staging",
 		err)) < 0)
 		goto done;
 	if (!(d = opendir(arca_buf_cstr(&dir)))) {
@@ -472,7 +384,7 @@ int arca_ingest__staging_sweep(const char *cache_dir, arca_error *err)
 			rc = arca_error_set(err, ARCA_ERROR, "out of memory");
 			goto done;
 		}
-		if ((rc = arca_ingest__rmtree(arca_buf_cstr(&p), err)) < 0)
+		if ((rc = arca_fs_rmtree(arca_buf_cstr(&p), err)) < 0)
 			goto done;
 		removed++;
 	}
@@ -494,7 +406,7 @@ int arca_ingest__lock(int *fd, pid_t *holder, const char *cache_dir,
 	ssize_t n;
 
 	*holder = 0;
-	if ((rc = arca_ingest__cache_path(&path, cache_dir, "ingest-locks",
+	if ((rc = arca_fs_cache_path(&path, cache_dir, "ingest-locks",
 		err)) < 0)
 		goto done;
 	if (arca_buf_printf(&path, "/%s.lock", name) < 0) {

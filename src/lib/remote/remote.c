@@ -11,12 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <jansson.h>
 #include "arca/remote.h"
 #include "repo/repo.h"
-#include "util/sys.h"
+#include "util/fs.h"
 
 #define FORMAT "arca-remotes"
 #define FILE_MAX (1u << 20)
@@ -281,84 +280,22 @@ static json_t *to_json(const arca_remote_list *l)
 	return doc;
 }
 
-/* Replaces path with l: temp file, fsync, rename, fsync of dirfd. */
-static int save(int dirfd, const char *path, const arca_remote_list *l,
-	arca_error *err)
+/* Replaces path with l (atomically and durably). */
+static int save(const char *path, const arca_remote_list *l, arca_error *err)
 {
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	char tmp[64], hex[17];
 	json_t *doc = to_json(l);
 	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS) :
 		NULL;
-	size_t len = text ? strlen(text) : 0, off = 0;
-	int fd = -1, rc = 0;
+	size_t len = text ? strlen(text) : 0;
+	int rc;
 
 	json_decref(doc);
 	if (!text)
 		return oom(err);
 	text[len++] = '\n'; /* over the NUL: written by length */
-	if (arca_random_hex(hex, 8) < 0) {
-		rc = arca_error_set(err, ARCA_ERROR, "no random bytes");
-		goto done;
-	}
-	snprintf(tmp, sizeof(tmp), ".tmp-remotes-%s", hex);
-	if ((fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-		0644)) < 0) {
-		rc = arca_error_set_errno(err, ARCA_ERROR, errno, "cannot "
-			"write '%s'", path);
-		goto done;
-	}
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = arca_error_set_errno(err, ARCA_ERROR, errno,
-				"cannot write '%s'", path);
-			goto done;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		rc = arca_error_set_errno(err, ARCA_ERROR, errno, "cannot "
-			"write '%s'", path);
-		goto done;
-	}
-	fd = -1;
-	if (renameat(dirfd, tmp, dirfd, base) < 0 || fsync(dirfd) < 0)
-		rc = arca_error_set_errno(err, ARCA_ERROR, errno, "cannot "
-			"replace '%s'", path);
-done:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0)
-		unlinkat(dirfd, tmp, 0);
+	rc = arca_fs_write_atomic(path, text, len, 0644, err);
 	free(text);
 	return rc;
-}
-
-/* mkdir -p of the directory of path (for the XDG place). */
-static int make_dirs(const char *path, arca_error *err)
-{
-	char *d = strdup(path), *p;
-
-	if (!d)
-		return oom(err);
-	for (p = d + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(d, 0700) < 0 && errno != EEXIST) {
-			arca_error_set_errno(err, ARCA_ERROR, errno, "cannot "
-				"create '%s'", d);
-			free(d);
-			return ARCA_ERROR;
-		}
-		*p = '/';
-	}
-	free(d);
-	return 0;
 }
 
 typedef int (*change_fn)(arca_remote_list *l, void *arg, const char *path,
@@ -374,8 +311,6 @@ static int change(arca_repo *r, change_fn fn, void *arg, arca_error *err)
 
 	if ((rc = arca_remote_file(&path, r, err)) < 0)
 		return rc;
-	if (!arca_repo__local_dir(r) && (rc = make_dirs(path, err)) < 0)
-		goto done;
 	if (!(dir = strdup(path))) {
 		rc = oom(err);
 		goto done;
@@ -385,6 +320,16 @@ static int change(arca_repo *r, change_fn fn, void *arg, arca_error *err)
 		slash[1] = '\0';
 	else if (slash)
 		*slash = '\0';
+	/* the XDG place is made on first use, private like the rest of
+	 * ~/.config/arca */
+	if (!arca_repo__local_dir(r) && slash &&
+		arca_fs_mkdirs_mode(dir, 0700) < 0) {
+		rc = arca_error_set_errno(err, ARCA_ERROR, errno, "cannot "
+			"create '%s'", dir);
+		goto done;
+	}
+	/* The flock on the directory serializes load, change and save; the
+	 * file is replaced by path, in this same (locked) directory. */
 	if ((dirfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY |
 		O_CLOEXEC)) < 0 || flock(dirfd, LOCK_EX) < 0) {
 		rc = arca_error_set_errno(err, ARCA_ERROR, errno, "cannot open "
@@ -394,7 +339,7 @@ static int change(arca_repo *r, change_fn fn, void *arg, arca_error *err)
 	if ((rc = load_path(&l, path, err)) < 0 ||
 		(rc = fn(&l, arg, path, err)) < 0)
 		goto done;
-	rc = save(dirfd, path, &l, err);
+	rc = save(path, &l, err);
 done:
 	if (dirfd >= 0)
 		close(dirfd); /* releases the flock */

@@ -16,9 +16,9 @@
 #include "arca/restore.h"
 #include "arca/sign.h"
 #include "arca/snapshot.h"
-#include "ingest/ingest.h"
 #include "run/runner.h"
 #include "util/buf.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/sys.h"
 #include "util/utf8.h"
@@ -319,7 +319,7 @@ int run__go(run_ctx *x, arca_run_result *res, arca_error *err)
 		 * for whoever debugs it. */
 		if (strcmp(status, RUN_FAILED)) {
 			arca_error e = ARCA_ERROR_INIT;
-			arca_ingest__rmtree(x->work, &e);
+			arca_fs_rmtree(x->work, &e);
 			res->work[0] = '\0';
 		}
 	}

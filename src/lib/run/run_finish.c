@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "arca/sign.h"
-#include "ingest/ingest.h"
 #include "run/runner.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/sys.h"
 #include "util/utf8.h"
@@ -131,7 +131,7 @@ int arca_run_approve(arca_run_result *res, arca_catalog *c, const char *run,
 done:
 	if (x.work) {
 		arca_error e = ARCA_ERROR_INIT;
-		arca_ingest__rmtree(x.work, &e);
+		arca_fs_rmtree(x.work, &e);
 		res->work[0] = '\0';
 	}
 	json_decref(doc);

@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "arca/restore.h"
-#include "ingest/ingest.h"
 #include "run/runner.h"
 #include "util/buf.h"
+#include "util/fs.h"
 #include "util/json.h"
 
 int run__work_create(run_ctx *x, arca_error *err)
@@ -23,11 +23,11 @@ int run__work_create(run_ctx *x, arca_error *err)
 	int rc;
 
 	if (x->o && x->o->work_root)
-		rc = arca_ingest__cache_path(&root, x->o->work_root, NULL, err);
+		rc = arca_fs_cache_path(&root, x->o->work_root, NULL, err);
 	else if (v && *v)
-		rc = arca_ingest__cache_path(&root, v, NULL, err);
+		rc = arca_fs_cache_path(&root, v, NULL, err);
 	else
-		rc = arca_ingest__cache_path(&root, NULL, "work", err);
+		rc = arca_fs_cache_path(&root, NULL, "work", err);
 	if (rc < 0)
 		return rc;
 	/* A fresh directory per attempt: a killed attempt's leftovers never

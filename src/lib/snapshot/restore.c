@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include <zstd.h>
 #include "snapshot/restore.h"
+#include "util/fs.h"
 
 /* A file being written: opened by the walker, finished (mode, mtime,
  * close) by whoever releases its last chunk. */
@@ -604,25 +605,9 @@ static int restore_tree(walker *wk, int dfd, const arca_id *id)
  * caller chose; nothing below it is followed). */
 static int open_target(int *out, const char *target, arca_error *err)
 {
-	char *p = strdup(target);
 	int fd;
 
-	if (!p)
-		return arca_error_set(err, ARCA_ERROR, "out of memory");
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0777) < 0 && errno != EEXIST) {
-			arca_error_set_errno(err, ARCA_ERROR, errno,
-				"cannot create '%s'", p);
-			free(p);
-			return ARCA_ERROR;
-		}
-		*s = '/';
-	}
-	free(p);
-	if (mkdir(target, 0777) < 0 && errno != EEXIST)
+	if (arca_fs_mkdirs(target) < 0)
 		return arca_error_set_errno(err, ARCA_ERROR, errno,
 			"cannot create '%s'", target);
 	if ((fd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)

@@ -1,10 +1,10 @@
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sqlite3.h>
 #include "snapshot/statcache.h"
 #include "util/buf.h"
+#include "util/fs.h"
 
 struct arca_statcache {
 	sqlite3 *db;
@@ -13,41 +13,6 @@ struct arca_statcache {
 	arca_buf pending; /* queued rows: see add() */
 	size_t npending;
 };
-
-static int mkdir_p(const char *path)
-{
-	char *p = strdup(path), *s;
-	int rc = 0;
-
-	if (!p)
-		return -1;
-	for (s = p + 1; ; s++) {
-		if (*s == '/' || !*s) {
-			char c = *s;
-			*s = '\0';
-			if (mkdir(p, 0700) < 0 && errno != EEXIST)
-				rc = -1;
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
-	free(p);
-	return rc;
-}
-
-static int default_dir(arca_buf *out)
-{
-	const char *v;
-
-	if ((v = getenv("ARCA_CACHE_DIR")) && *v)
-		return arca_buf_puts(out, v);
-	if ((v = getenv("XDG_CACHE_HOME")) && *v)
-		return arca_buf_printf(out, "%s/arca", v);
-	if ((v = getenv("HOME")) && *v)
-		return arca_buf_printf(out, "%s/.cache/arca", v);
-	return -1;
-}
 
 static const char schema[] =
 	"PRAGMA journal_mode=WAL;"
@@ -65,18 +30,8 @@ int arca_statcache_open(arca_statcache **out, const char *dir,
 
 	if (!c)
 		return arca_error_set(err, ARCA_ERROR, "out of memory");
-	if ((dir ? arca_buf_puts(&path, dir) : default_dir(&path)) < 0 ||
-		arca_buf_printf(&path, "/%s", repo_id) < 0) {
-		arca_error_set(err, ARCA_ERROR, "no cache directory (set "
-			"ARCA_CACHE_DIR or HOME)");
+	if (arca_fs_cache_path(&path, dir, repo_id, err) < 0)
 		goto fail;
-	}
-	if (mkdir_p(arca_buf_cstr(&path)) < 0) {
-		arca_error_set_errno(err, ARCA_ERROR, errno,
-			"cannot create cache directory '%s'",
-			arca_buf_cstr(&path));
-		goto fail;
-	}
 	arca_buf_puts(&path, "/statcache.db");
 	if (sqlite3_open(arca_buf_cstr(&path), &c->db) != SQLITE_OK ||
 		sqlite3_busy_timeout(c->db, 10000) != SQLITE_OK ||
