@@ -387,6 +387,12 @@ static void test_ingest_folder__copy_and_remove(void **state)
 	chmod(P("%s/sub/f.csv", src), 0640);
 	set_mtime(P("%s/sub/f.csv", src), 1600000000);
 	assert_int_equal(symlink("sub/f.csv", P("%s/ln", src)), 0);
+	{
+		struct timespec old[2] = { { 1500000000, 0 },
+			{ 1500000000, 0 } };
+		assert_int_equal(utimensat(AT_FDCWD, P("%s/ln", src), old,
+			AT_SYMLINK_NOFOLLOW), 0);
+	}
 	assert_int_equal(arca_ingest__copy(src, dst, &err), 0);
 	text = ut_read_file(P("%s/sub/f.csv", dst), NULL);
 	assert_string_equal(text, "id\n1\n");
@@ -400,6 +406,12 @@ static void test_ingest_folder__copy_and_remove(void **state)
 	assert_int_equal(b.st_mode & 0777, 0750);
 	assert_int_equal(lstat(P("%s/ln", dst), &b), 0);
 	assert_true(S_ISLNK(b.st_mode));
+	/* a symlink keeps its own times (an old one: a copy made now
+	 * would differ) */
+	assert_int_equal(lstat(P("%s/ln", src), &a), 0);
+	assert_int_equal(a.st_mtim.tv_sec, 1500000000);
+	assert_int_equal(b.st_mtim.tv_sec, 1500000000);
+	assert_int_equal(b.st_mtim.tv_nsec, a.st_mtim.tv_nsec);
 	/* the copy fingerprints like the original */
 	{
 		json_t *x = fp(src, NULL, NULL), *y = fp(dst, NULL, NULL);

@@ -348,6 +348,128 @@ static size_t count_keys(const char *dir)
 	return nfiles;
 }
 
+/* The signature of id verifies over id's stored bytes, by key fpr. */
+static void assert_signed_by(arca_repo *r, const arca_id *id,
+	const char *fpr)
+{
+	arca_error err = ARCA_ERROR_INIT;
+	arca_sig_result *res = NULL;
+	unsigned char *data, *sig;
+	size_t len, slen;
+	sigs list = sigs_of(r, id);
+	json_t *doc;
+	arca_id sid;
+
+	assert_int_equal(list.n, 1);
+	assert_int_equal(arca_repo__json_get(r, &doc, &list.v[0], "sig",
+		&err), 0);
+	assert_int_equal(arca_id_parse(&sid, json_string_value(
+		json_object_get(doc, "signature"))), 0);
+	json_decref(doc);
+	assert_int_equal(arca_repo_object_read(r, &data, &len, id, &err), 0);
+	assert_int_equal(arca_repo_object_read(r, &sig, &slen, &sid, &err), 0);
+	assert_int_equal(arca_sign_verify(data, len, (char *)sig, &res, &err),
+		0);
+	assert_int_equal(res->count, 1);
+	assert_int_equal(res->sigs[0].status, ARCA_SIG_GOOD);
+	assert_string_equal(res->sigs[0].primary_fpr, fpr);
+	arca_sig_result_free(res);
+	free(data);
+	free(sig);
+}
+
+/* Temp files left in the repository (a staged put never flushed). */
+static int tmp_cb(const char *path, const struct stat *st, int flag,
+	struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	if (!strncmp(path + ftw->base, ".tmp-", 5))
+		nfiles++;
+	return 0;
+}
+
+static size_t count_tmps(const char *dir)
+{
+	char path[4200];
+
+	nfiles = 0;
+	snprintf(path, sizeof(path), "%s/repo", dir);
+	nftw(path, tmp_cb, 16, FTW_PHYS);
+	return nfiles;
+}
+
+static void test_sighook__record_put(void **state)
+{
+	fx *f = *state;
+	arca_error err = ARCA_ERROR_INIT;
+	arca_repo_sigs batch = { 0 };
+	arca_put_result a, b;
+	json_t *doc;
+	arca_id id, run;
+
+	/* without a signer: an ordinary record, listed */
+	doc = json_loads("{\"type\":\"snapshot\",\"n\":1}", 0, NULL);
+	assert_int_equal(arca_repo__record_put(f->r, "snapshot", doc, &id,
+		NULL, &err), 0);
+	json_decref(doc);
+	assert_true(listed(f, "snapshot", &id));
+	assert_int_equal(sigs_of(f->r, &id).n, 0);
+
+	/* with one: the record and its signature, nothing left staged */
+	assert_int_equal(arca_repo_set_signing_key(f->r, g.k1, &err), 0);
+	doc = json_loads("{\"type\":\"snapshot\",\"n\":2}", 0, NULL);
+	assert_int_equal(arca_repo__record_put(f->r, "snapshot", doc, &id,
+		NULL, &err), 0);
+	json_decref(doc);
+	assert_true(listed(f, "snapshot", &id));
+	assert_signed_by(f->r, &id, g.k1);
+	assert_int_equal(count_tmps(f->dir), 0);
+
+	/* a run's journal state is not signed, its manifest is */
+	doc = json_loads("{\"type\":\"run\",\"status\":\"running\"}", 0,
+		NULL);
+	assert_int_equal(arca_repo__record_put(f->r, "run", doc, &run, NULL,
+		&err), 0);
+	json_decref(doc);
+	assert_true(listed(f, "run", &run));
+	assert_int_equal(sigs_of(f->r, &run).n, 0);
+	doc = json_loads("{\"type\":\"run\",\"status\":\"gated\"}", 0,
+		NULL);
+	assert_int_equal(arca_repo__record_put(f->r, "run", doc, &run, NULL,
+		&err), 0);
+	json_decref(doc);
+	assert_signed_by(f->r, &run, g.k1);
+
+	/* a batch: two staged objects signed with the record naming them;
+	 * nothing is visible before the record is put */
+	assert_int_equal(arca_repo__object_put(f->r, &a, "package", 7,
+		ARCA_REPO_PUT_DEFER, NULL, &err), 0);
+	assert_int_equal(arca_repo__object_put(f->r, &b, "manifest", 8,
+		ARCA_REPO_PUT_DEFER, NULL, &err), 0);
+	assert_int_equal(arca_repo__sign_add(f->r, &batch, &a.id,
+		"adapter-package", "package", 7, &err), 0);
+	assert_int_equal(arca_repo__sign_add(f->r, &batch, &b.id,
+		"adapter-manifest", "manifest", 8, &err), 0);
+	assert_int_equal(batch.n, 2);
+	assert_int_equal(sigs_of(f->r, &a.id).n, 0);
+	assert_int_not_equal(count_tmps(f->dir), 0);
+	doc = json_loads("{\"type\":\"adapter\"}", 0, NULL);
+	assert_int_equal(arca_repo__record_put(f->r, "adapter", doc, &id,
+		&batch, &err), 0);
+	json_decref(doc);
+	assert_int_equal(batch.n, 0);
+	assert_int_equal(count_tmps(f->dir), 0);
+	assert_true(listed(f, "adapter", &id));
+	assert_signed_by(f->r, &a.id, g.k1);
+	assert_signed_by(f->r, &b.id, g.k1);
+	assert_signed_by(f->r, &id, g.k1);
+	/* signing again with the same key adds nothing */
+	assert_int_equal(arca_repo__sign_add(f->r, &batch, &a.id,
+		"adapter-package", "package", 7, &err), 0);
+	assert_int_equal(batch.n, 0);
+}
+
 static void test_sighook__require_signatures(void **state)
 {
 	arca_repo_init_opts io = ARCA_REPO_INIT_OPTS_INIT;
@@ -374,6 +496,16 @@ static void test_sighook__require_signatures(void **state)
 		ARCA_EPOLICY);
 	assert_int_equal(arca_repo__sign_object(r, &id, "adapter-package",
 		&err), ARCA_EPOLICY);
+	{
+		json_t *doc = json_loads("{\"type\":\"run\",\"status\":"
+			"\"running\"}", 0, NULL);
+		arca_id rid;
+		/* record_put refuses before it writes the object, even a
+		 * run state that would not be signed */
+		assert_int_equal(arca_repo__record_put(r, "run", doc, &rid,
+			NULL, &err), ARCA_EPOLICY);
+		json_decref(doc);
+	}
 	assert_int_equal(count_keys(dir), before);
 	/* kinds that are not signed, and copies, are not refused */
 	assert_int_equal(arca_repo__record_add(r, "other", &id, &err), 0);
@@ -599,6 +731,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sighook__signature_record,
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sighook__sign_twice, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_sighook__record_put, setup,
 			teardown),
 		cmocka_unit_test(test_sighook__require_signatures),
 		cmocka_unit_test_setup_teardown(test_sighook__check, setup,

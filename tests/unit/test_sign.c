@@ -41,47 +41,12 @@ static void use_home(const char *home)
 		fail_msg("setenv");
 }
 
-static void gen_key(const char *uid, const char *expire, char *fpr)
-{
-	const char *gen[] = { "gpg", "--batch", "--pinentry-mode", "loopback",
-		"--passphrase", "", "--quick-gen-key", uid, "ed25519", "sign",
-		expire, NULL };
-	const char *list[] = { "gpg", "--batch", "--with-colons",
-		"--list-keys", uid, NULL };
-	char *out = NULL, *p;
-
-	if (ut_run(gen, NULL))
-		fail_msg("gpg --quick-gen-key %s failed", uid);
-	if (ut_run(list, &out) || !(p = strstr(out, "\nfpr:::::::::")))
-		fail_msg("gpg --list-keys %s failed", uid);
-	p += strlen("\nfpr:::::::::");
-	if (strlen(p) < 41 || p[40] != ':')
-		fail_msg("no fingerprint for %s", uid);
-	memcpy(fpr, p, 40);
-	fpr[40] = '\0';
-	free(out);
-}
-
 static void write_file(const char *path, const void *buf, size_t len)
 {
 	FILE *f = fopen(path, "wb");
 
 	if (!f || fwrite(buf, 1, len, f) != len || fclose(f))
 		fail_msg("write %s", path);
-}
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = calloc(1, 65536);
-	size_t n;
-
-	if (!f || !buf)
-		fail_msg("read %s", path);
-	n = fread(buf, 1, 65535, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
 }
 
 static char *sign_ok(const char *fpr, const void *buf, size_t len)
@@ -106,31 +71,6 @@ static arca_sig_result *verify_ok(const void *buf, size_t len,
 	return r;
 }
 
-/* Imports the revocation certificate gpg made for fpr at key creation. */
-static void revoke_key(const char *fpr)
-{
-	char *path, *cert, *p, *fixed;
-	const char *imp[] = { "gpg", "--batch", "--import", NULL, NULL };
-
-	if (asprintf(&path, "%s/openpgp-revocs.d/%s.rev", g.home, fpr) < 0)
-		fail_msg("asprintf");
-	cert = read_file(path);
-	/* gpg escapes the armour with a ':' so it is not imported by
-	 * accident */
-	if (!(p = strstr(cert, ":-----BEGIN PGP PUBLIC KEY BLOCK-----")))
-		fail_msg("no revocation certificate in %s", path);
-	*p = '\n';
-	free(path);
-	if (asprintf(&fixed, "%s/revoke.asc", g.work) < 0)
-		fail_msg("asprintf");
-	write_file(fixed, cert, strlen(cert));
-	imp[3] = fixed;
-	if (ut_run(imp, NULL))
-		fail_msg("gpg --import %s failed", fixed);
-	free(fixed);
-	free(cert);
-}
-
 static int setup(void **state)
 {
 	const char *exp_pub[] = { "gpg", "--batch", "--armor", "--output",
@@ -148,14 +88,14 @@ static int setup(void **state)
 		chmod(g.pubonly, 0700))
 		fail_msg("chmod");
 	use_home(g.home);
-	gen_key("Good <good@example>", "1d", g.good);
-	gen_key("Rev <rev@example>", "1d", g.rev);
+	ut_gpg_gen_key("Good <good@example>", "1d", g.good);
+	ut_gpg_gen_key("Rev <rev@example>", "1d", g.rev);
 	g.exp_made = time(NULL);
-	gen_key("Exp <exp@example>", EXPIRE_ARG, g.exp);
+	ut_gpg_gen_key("Exp <exp@example>", EXPIRE_ARG, g.exp);
 	/* signatures made while the keys are still valid */
 	g.exp_sig = sign_ok(g.exp, data, strlen(data));
 	g.rev_sig = sign_ok(g.rev, data, strlen(data));
-	revoke_key(g.rev);
+	ut_gpg_revoke(g.rev);
 
 	if (asprintf(&pub, "%s/good.asc", g.work) < 0)
 		fail_msg("asprintf");

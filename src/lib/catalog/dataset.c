@@ -131,11 +131,7 @@ json_t *arca_cat__record_base(const char *type)
 int arca_cat__record_put(arca_catalog *c, arca_id *id, const char *kind,
 	json_t *doc, arca_error *err)
 {
-	int rc;
-
-	if ((rc = arca_repo__json_put(c->r, id, doc, 0, err)) < 0)
-		return rc;
-	return arca_repo__record_add(c->r, kind, id, err);
+	return arca_repo__record_put(c->r, kind, doc, id, NULL, err);
 }
 
 static int check_text(const char *what, const char *s, arca_error *err)

@@ -362,8 +362,8 @@ static int change(char **out, arca_repo *r, const char *name,
 			rc = arca_error_set(err, ARCA_ERROR, "out of memory");
 			goto done;
 		}
-		if ((rc = arca_repo__json_put(r, &rec, doc, 0, err)) < 0 ||
-			(rc = arca_repo__record_add(r, CHAN_KIND, &rec, err)) < 0)
+		if ((rc = arca_repo__record_put(r, CHAN_KIND, doc, &rec, NULL,
+			err)) < 0)
 			goto done;
 		snprintf(ref, sizeof(ref), "channels/%s/%s/%06zu", name,
 			channel, c.n + 1);

@@ -294,9 +294,12 @@ static int copy_at(int sdir, const char *sname, int ddir, const char *dname,
 		return 0;
 	}
 	if (S_ISLNK(st.st_mode)) {
+		/* its times too: a copy fingerprints like the original */
+		struct timespec ts[2] = { st.st_atim, st.st_mtim };
 		n = readlinkat(sdir, sname, target, sizeof(target) - 1);
 		if (n < 0 || (target[n] = '\0',
-			symlinkat(target, ddir, dname) < 0))
+			symlinkat(target, ddir, dname) < 0) ||
+			utimensat(ddir, dname, ts, AT_SYMLINK_NOFOLLOW) < 0)
 			return arca_error_set_errno(err, ARCA_ERROR, errno,
 				"cannot copy '%s'", what);
 		return 0;

@@ -68,6 +68,12 @@ int arca_repo__record_add(arca_repo *r, const char *kind, const arca_id *id,
 int arca_repo__record_copy(arca_repo *r, const char *kind,
 	const arca_id *id, arca_error *err)
 {
+	return arca_repo__record_copy_ex(r, kind, id, 0, err);
+}
+
+int arca_repo__record_copy_ex(arca_repo *r, const char *kind,
+	const arca_id *id, unsigned flags, arca_error *err)
+{
 	char key[ARCA_KEY_MAX], hex[ARCA_ID_HEXSZ + 1];
 
 	if (!valid_name(kind) || strchr(kind, '/'))
@@ -75,7 +81,7 @@ int arca_repo__record_copy(arca_repo *r, const char *kind,
 			"invalid record kind '%s'", kind);
 	arca_id_hex(hex, id);
 	snprintf(key, sizeof(key), ARCA_KEY_RECORDS "%s/%s", kind, hex);
-	return put_id(r, key, id, 0, err);
+	return put_id(r, key, id, flags & ARCA_REPO_PUT_DEFER, err);
 }
 
 struct list_ctx {
@@ -123,6 +129,12 @@ int arca_repo__ref_set(arca_repo *r, const char *name, const arca_id *id,
 	arca_error *err)
 {
 	return ref_put(r, name, id, 0, err);
+}
+
+int arca_repo__ref_set_ex(arca_repo *r, const char *name,
+	const arca_id *id, unsigned flags, arca_error *err)
+{
+	return ref_put(r, name, id, flags & ARCA_REPO_PUT_DEFER, err);
 }
 
 int arca_repo__ref_get(arca_repo *r, arca_id *out, const char *name,

@@ -150,6 +150,10 @@ int arca_repo__record_add(arca_repo *r, const char *kind, const arca_id *id,
  * already (push, pull), whose signatures are copied with them. */
 int arca_repo__record_copy(arca_repo *r, const char *kind,
 	const arca_id *id, arca_error *err);
+/* flags: ARCA_REPO_PUT_DEFER (visible and durable at arca_repo__flush;
+ * only for keys whose content their name decides). */
+int arca_repo__record_copy_ex(arca_repo *r, const char *kind,
+	const arca_id *id, unsigned flags, arca_error *err);
 
 /*
  * Signing (sign_hook.c, formats/signature.md). sign_hook: called by
@@ -166,6 +170,38 @@ int arca_repo__record_copy(arca_repo *r, const char *kind,
  */
 int arca_repo__sign_hook(arca_repo *r, const char *kind, const arca_id *id,
 	arca_error *err);
+
+/*
+ * Signatures in a batch: sign_add signs data (the content of object id,
+ * as a "kind") and stages the signature object and its record as
+ * deferred puts; nothing without a signer (ARCA_EPOLICY when signatures
+ * are required), nor when the signer's key has signed id already.
+ * sign_commit makes everything staged durable and visible, then the
+ * batch's signature listings and refs (two flushes for the batch). Zero
+ * a batch before use; after an error the staged puts may become visible
+ * with a later flush, unreferenced, or are dropped.
+ */
+#define ARCA_REPO_SIGS_MAX 8
+typedef struct arca_repo_sigs {
+	size_t n;
+	struct {
+		arca_id signed_id, rec;
+	} v[ARCA_REPO_SIGS_MAX];
+} arca_repo_sigs;
+int arca_repo__sign_add(arca_repo *r, arca_repo_sigs *sigs,
+	const arca_id *id, const char *kind, const void *data, size_t len,
+	arca_error *err);
+int arca_repo__sign_commit(arca_repo *r, arca_repo_sigs *sigs,
+	arca_error *err);
+/*
+ * json_put and record_add in one, with fewer durable writes: doc as an
+ * object, signed when record_add would sign it, together with the
+ * signatures already staged in sigs (may be NULL), then its listing.
+ * Refused before anything is written when signatures are required and
+ * there is no signer.
+ */
+int arca_repo__record_put(arca_repo *r, const char *kind, json_t *doc,
+	arca_id *out, arca_repo_sigs *sigs, arca_error *err);
 int arca_repo__sign_object(arca_repo *r, const arca_id *id,
 	const char *kind, arca_error *err);
 int arca_repo__sign_object_ex(arca_repo *r, const arca_id *id,
@@ -186,6 +222,9 @@ int arca_repo__dataset_name_valid(const char *name);
 /* Refs: mutable names ("datasets/churn") pointing at a record. */
 int arca_repo__ref_set(arca_repo *r, const char *name, const arca_id *id,
 	arca_error *err);
+/* flags: as record_copy_ex. */
+int arca_repo__ref_set_ex(arca_repo *r, const char *name,
+	const arca_id *id, unsigned flags, arca_error *err);
 int arca_repo__ref_get(arca_repo *r, arca_id *out, const char *name,
 	arca_error *err);
 /* Creates ref name only if it does not exist (ARCA_EEXISTS): an atomic

@@ -6,7 +6,10 @@
  * A signature is three writes, in order: the armoured signature as an
  * object, a "signature" record naming it and the signed object, then
  * refs/signatures/<signed hex>/<signature record hex>, so all the
- * signatures of an object are one listing away.
+ * signatures of an object are one listing away. They are deferred puts
+ * made durable by two flushes (objects; listings and refs), for all the
+ * signatures of a batch at once (arca_repo_sigs): a record put with
+ * record_put and the objects signed with it share them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -135,28 +138,49 @@ static void sig_prefix(char out[ARCA_KEY_MAX], const arca_id *id)
 	snprintf(out, ARCA_KEY_MAX, "signatures/%s/", hex);
 }
 
-/* Signs data (object id's content) and stores the signature. */
-static int store_signature(arca_repo *r, const arca_id *id, const char *kind,
-	const unsigned char *data, size_t len, arca_error *err)
+/* Whether the signer's key has signed data (object id) already. */
+static int signed_by_us(arca_repo *r, const arca_id *id,
+	const unsigned char *data, size_t len, int *found, arca_error *err)
+{
+	have_ctx h = { r, data, len, arca_signer_primary_fpr(r->signer), 0 };
+	char prefix[ARCA_KEY_MAX];
+	int rc;
+
+	sig_prefix(prefix, id);
+	rc = arca_repo__ref_list(r, prefix, have_cb, &h, err);
+	*found = h.found;
+	return rc;
+}
+
+int arca_repo__sign_add(arca_repo *r, arca_repo_sigs *sigs,
+	const arca_id *id, const char *kind, const void *data, size_t len,
+	arca_error *err)
 {
 	char used[ARCA_FPR_SIZE], host[256], user[128], now[ARCA_TIME_STRSZ];
-	char ref[ARCA_KEY_MAX], hex[ARCA_ID_HEXSZ + 1];
+	char s[ARCA_ID_STRSZ];
 	arca_put_result put;
 	arca_id rec;
 	json_t *doc = NULL;
 	char *sig = NULL;
-	int rc;
+	int rc, found;
 
+	if (!r->signer)
+		return arca_repo_signing_check(r, err);
+	if (sigs->n == ARCA_REPO_SIGS_MAX)
+		return arca_error_set(err, ARCA_ERROR, "too many signatures "
+			"at once");
+	if ((rc = signed_by_us(r, id, data, len, &found, err)) < 0 || found)
+		return rc; /* signing twice with one key adds nothing */
 	if ((rc = arca_signer_sign(r->signer, data, len, &sig, used,
 		err)) < 0)
-		return rc;
+		goto done;
 	arca_hostname(host, sizeof(host));
 	arca_username(user, sizeof(user));
 	arca_utf8_sanitize(host);
 	arca_utf8_sanitize(user);
 	arca_time_format(now, arca_time_now_ns());
-	if ((rc = arca_repo__object_put(r, &put, sig, strlen(sig), 0, NULL,
-		err)) < 0)
+	if ((rc = arca_repo__object_put(r, &put, sig, strlen(sig),
+		ARCA_REPO_PUT_DEFER, NULL, err)) < 0)
 		goto done;
 	doc = json_pack("{s:s, s:i, s:o, s:s, s:o, s:s, s:s, s:s, s:s, s:s, "
 		"s:s}", "type", "signature", "version", 1, "signs",
@@ -169,17 +193,49 @@ static int store_signature(arca_repo *r, const arca_id *id, const char *kind,
 		rc = arca_error_set(err, ARCA_ERROR, "out of memory");
 		goto done;
 	}
-	/* object -> record -> ref; the record is not itself signed */
-	if ((rc = arca_repo__json_put(r, &rec, doc, 0, err)) < 0 ||
-		(rc = arca_repo__record_copy(r, "signature", &rec, err)) < 0)
+	if ((rc = arca_repo__json_put(r, &rec, doc, ARCA_REPO_PUT_DEFER,
+		err)) < 0)
 		goto done;
-	sig_prefix(ref, id);
-	arca_id_hex(hex, &rec);
-	strncat(ref, hex, ARCA_KEY_MAX - strlen(ref) - 1);
-	rc = arca_repo__ref_set(r, ref, &rec, err);
+	sigs->v[sigs->n].signed_id = *id;
+	sigs->v[sigs->n].rec = rec;
+	sigs->n++;
 done:
+	if (rc < 0) {
+		arca_id_str(s, id);
+		arca_error_prefix(err, "signing %s %s", kind, s);
+	}
 	json_decref(doc);
 	free(sig);
+	return rc;
+}
+
+/*
+ * Two flushes: the staged objects (signatures, signature records, and
+ * whatever the caller staged with them), then the listings and refs
+ * that name those records. Listing and ref are named by what they hold,
+ * so deferring them is safe; one flush makes a batch durable with a
+ * syncfs where each put would sync its file and directories.
+ */
+int arca_repo__sign_commit(arca_repo *r, arca_repo_sigs *sigs,
+	arca_error *err)
+{
+	char ref[ARCA_KEY_MAX], hex[ARCA_ID_HEXSZ + 1];
+	int rc;
+
+	if ((rc = arca_repo__flush(r, err)) < 0 || !sigs->n)
+		return rc;
+	for (size_t i = 0; i < sigs->n; i++) {
+		sig_prefix(ref, &sigs->v[i].signed_id);
+		arca_id_hex(hex, &sigs->v[i].rec);
+		strncat(ref, hex, ARCA_KEY_MAX - strlen(ref) - 1);
+		if ((rc = arca_repo__record_copy_ex(r, "signature",
+			&sigs->v[i].rec, ARCA_REPO_PUT_DEFER, err)) < 0 ||
+			(rc = arca_repo__ref_set_ex(r, ref, &sigs->v[i].rec,
+			ARCA_REPO_PUT_DEFER, err)) < 0)
+			return rc;
+	}
+	if ((rc = arca_repo__flush(r, err)) == 0)
+		sigs->n = 0;
 	return rc;
 }
 
@@ -188,9 +244,8 @@ done:
 static int sign_id(arca_repo *r, const arca_id *id, const char *kind,
 	int (*doc_check)(json_t *), int *added, arca_error *err)
 {
-	have_ctx h = { r, NULL, 0, NULL, 0 };
+	arca_repo_sigs sigs = { 0 };
 	unsigned char *data = NULL;
-	char prefix[ARCA_KEY_MAX], s[ARCA_ID_STRSZ];
 	size_t len;
 	int rc;
 
@@ -206,23 +261,53 @@ static int sign_id(arca_repo *r, const arca_id *id, const char *kind,
 		if (!yes)
 			goto done;
 	}
-	h.data = data;
-	h.len = len;
-	h.primary = arca_signer_primary_fpr(r->signer);
-	sig_prefix(prefix, id);
-	if ((rc = arca_repo__ref_list(r, prefix, have_cb, &h, err)) < 0)
+	if ((rc = arca_repo__sign_add(r, &sigs, id, kind, data, len,
+		err)) < 0 || !sigs.n)
 		goto done;
-	if (h.found)
-		goto done; /* signing twice with one key adds nothing */
-	if ((rc = store_signature(r, id, kind, data, len, err)) < 0) {
-		arca_id_str(s, id);
-		arca_error_prefix(err, "signing %s %s", kind, s);
-		goto done;
-	}
-	if (added)
+	if ((rc = arca_repo__sign_commit(r, &sigs, err)) == 0 && added)
 		*added = 1;
 done:
 	free(data);
+	return rc;
+}
+
+/* Whether a record of kind with content doc gets signed (with a
+ * signer): a run record only when it is the run's manifest. */
+static int wants_signature(const char *kind, json_t *doc)
+{
+	return arca_repo__signed_kind(kind) && (strcmp(kind, "run") ||
+		terminal_run(doc));
+}
+
+int arca_repo__record_put(arca_repo *r, const char *kind, json_t *doc,
+	arca_id *out, arca_repo_sigs *sigs, arca_error *err)
+{
+	arca_repo_sigs mine = { 0 };
+	arca_buf b = ARCA_BUF_INIT;
+	arca_put_result put;
+	int rc, sign;
+
+	if (!sigs)
+		sigs = &mine;
+	/* refused before anything is written */
+	if (arca_repo__signed_kind(kind) &&
+		(rc = arca_repo_signing_check(r, err)) < 0)
+		return rc;
+	sign = r->signer && wants_signature(kind, doc);
+	if ((rc = arca_json_canonical(&b, doc, err)) < 0)
+		goto done;
+	/* staged with its signatures when it has any: one flush for all */
+	if ((rc = arca_repo__object_put(r, &put, b.data, b.len,
+		sign || sigs->n ? ARCA_REPO_PUT_DEFER : 0, NULL, err)) < 0)
+		goto done;
+	if ((sign && (rc = arca_repo__sign_add(r, sigs, &put.id, kind, b.data,
+		b.len, err)) < 0) || (rc = arca_repo__sign_commit(r, sigs,
+		err)) < 0 || (rc = arca_repo__record_copy(r, kind, &put.id,
+		err)) < 0)
+		goto done;
+	*out = put.id;
+done:
+	arca_buf_dispose(&b);
 	return rc;
 }
 

@@ -387,7 +387,8 @@ int run__adapter_publish(run_ctx *x, arca_error *err)
 	json_t *out = adapter_output(x), *man = NULL, *doc = NULL;
 	pkg p = { x->r, NULL, 0, err };
 	arca_buf mtext = ARCA_BUF_INIT, tarz = ARCA_BUF_INIT;
-	arca_put_result pres;
+	arca_put_result pres, mres;
+	arca_repo_sigs sigs;
 	arca_id snap, mid, rid;
 	char version[64], ref[ARCA_KEY_MAX];
 	int rc;
@@ -418,17 +419,22 @@ int run__adapter_publish(run_ctx *x, arca_error *err)
 		doc = NULL;
 		man = adapter_manifest(x, &p, version);
 		arca_buf_clear(&tarz);
+		/* manifest and package staged and signed, made durable with
+		 * the record that names them, before its listing */
+		memset(&sigs, 0, sizeof(sigs));
 		if ((rc = arca_json_canonical(&mtext, man, err)) < 0 ||
 			(rc = package(&p, &tarz, arca_buf_cstr(&mtext), err)) < 0 ||
-			(rc = arca_repo__json_put(x->r, &mid, man, 0, err)) < 0 ||
+			(rc = arca_repo__object_put(x->r, &mres, mtext.data,
+				mtext.len, ARCA_REPO_PUT_DEFER, NULL, err)) < 0 ||
 			(rc = arca_repo__object_put(x->r, &pres, tarz.data,
-				tarz.len, 0, NULL, err)) < 0 ||
-			/* signed before the record that names them */
-			(rc = arca_repo__sign_object(x->r, &mid,
-				"adapter-manifest", err)) < 0 ||
-			(rc = arca_repo__sign_object(x->r, &pres.id,
-				"adapter-package", err)) < 0)
+				tarz.len, ARCA_REPO_PUT_DEFER, NULL, err)) < 0 ||
+			(rc = arca_repo__sign_add(x->r, &sigs, &mres.id,
+				"adapter-manifest", mtext.data, mtext.len,
+				err)) < 0 ||
+			(rc = arca_repo__sign_add(x->r, &sigs, &pres.id,
+				"adapter-package", tarz.data, tarz.len, err)) < 0)
 			goto done;
+		mid = mres.id;
 		if (!(doc = arca_cat__record_base(ARCA_REC_ADAPTER))) {
 			rc = arca_error_set(err, ARCA_ERROR, "out of memory");
 			goto done;
@@ -443,8 +449,8 @@ int run__adapter_publish(run_ctx *x, arca_error *err)
 		json_object_set_new(doc, "package", arca_json_id(&pres.id));
 		json_object_set_new(doc, "package_bytes",
 			json_integer((json_int_t)tarz.len));
-		if ((rc = arca_cat__record_put(x->c, &rid, ARCA_REC_ADAPTER, doc,
-			err)) < 0)
+		if ((rc = arca_repo__record_put(x->r, ARCA_REC_ADAPTER, doc,
+			&rid, &sigs, err)) < 0)
 			goto done;
 		snprintf(ref, sizeof(ref), "adapters/%s/%s", ad->name, version);
 		rc = arca_repo__ref_create(x->r, ref, &rid, err);

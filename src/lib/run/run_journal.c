@@ -34,8 +34,8 @@ int run__journal(run_ctx *x, arca_error *err)
 		json_object_set_new(x->doc, "run", arca_json_id(&x->run));
 		json_object_set_new(x->doc, "previous", arca_json_id(&x->last));
 	}
-	if ((rc = arca_repo__json_put(x->r, &id, x->doc, 0, err)) < 0 ||
-		(rc = arca_repo__record_add(x->r, ARCA_REC_RUN, &id, err)) < 0)
+	if ((rc = arca_repo__record_put(x->r, ARCA_REC_RUN, x->doc, &id, NULL,
+		err)) < 0)
 		return arca_error_prefix(err, "recording the run");
 	seq_ref(ref, seq == 1 ? &id : &x->run, seq);
 	if ((rc = arca_repo__ref_create(x->r, ref, &id, err)) == ARCA_EEXISTS)

@@ -228,7 +228,9 @@ static int transact(arca_sign_agent *a, const char *cmd, arca_buf *out)
 	char line[1100];
 	int len;
 
-	if (send_line(a, cmd) < 0 || send_line(a, "\n") < 0)
+	/* command and newline in one write: one packet for the agent */
+	if ((len = snprintf(line, sizeof(line), "%s\n", cmd)) < 0 ||
+		(size_t)len >= sizeof(line) || send_line(a, line) < 0)
 		return -1;
 	for (;;) {
 		if ((len = read_line(a, line, sizeof(line))) < 0)
@@ -297,6 +299,16 @@ static int connect_agent(arca_sign_agent *a)
 	if (home && *home == '/' && strlen(home) < 900) {
 		snprintf(line, sizeof(line), "%s/S.gpg-agent", home);
 		a->fd = dial(line);
+	} else if (!home || !*home) {
+		/* the default home's places, with /run/user and without */
+		const char *h = getenv("HOME");
+		snprintf(line, sizeof(line), "/run/user/%u/gnupg/S.gpg-agent",
+			(unsigned)getuid());
+		if ((a->fd = dial(line)) < 0 && h && *h == '/' &&
+			strlen(h) < 900) {
+			snprintf(line, sizeof(line), "%s/.gnupg/S.gpg-agent", h);
+			a->fd = dial(line);
+		}
 	}
 	if (a->fd < 0 && !(path = gpgconf_socket()))
 		return -1;
@@ -486,8 +498,10 @@ int arca_sign__agent_sign(arca_sign_agent *a, const void *data, size_t len,
 			goto done;
 	}
 	/* the agent signs the digest with the subkey's secret key */
+	/* no RESET first: SIGKEY and SETHASH replace what an earlier
+	 * signature set, and a failure ends the connection (refused) */
 	snprintf(cmd, sizeof(cmd), "SIGKEY %s", a->grip);
-	if (transact(a, "RESET", NULL) < 0 || transact(a, cmd, NULL) < 0)
+	if (transact(a, cmd, NULL) < 0)
 		goto refused;
 	{
 		int k = snprintf(cmd, sizeof(cmd), "SETHASH %d ", a->hash_algo);

@@ -177,6 +177,10 @@ int arca_sign__key_lookup(arca_keyinfo *ki, const char *fpr,
 	memcpy(ki->fpr, best.fpr, 40);
 	memcpy(ki->grip, best.grip, 40);
 	ki->algo = atoi(best.algo);
+	ki->expires = atoll(pri.expires);
+	if (atoll(best.expires) > 0 && (!ki->expires ||
+		atoll(best.expires) < ki->expires))
+		ki->expires = atoll(best.expires);
 	snprintf(ki->curve, sizeof(ki->curve), "%s", best.curve);
 	return 0;
 }

@@ -76,7 +76,7 @@ int arca_signer_new(arca_signer **out, const char *fingerprint,
 	}
 	/* one gpg listing checks the key and finds its signing subkey;
 	 * gpgme (which probes every engine first) only when that cannot */
-	if ((rc = arca_sign__key_lookup(&ki, s->fpr, err)) < 0)
+	if ((rc = arca_sign__key_lookup_cached(&ki, s->fpr, err)) < 0)
 		goto fail;
 	if (rc == 0) {
 		memcpy(s->primary, ki.primary, sizeof(s->primary));

@@ -113,8 +113,8 @@ static int write_record(arca_snap *s, arca_id *id, const arca_id *tree,
 	if (rc == 1)
 		json_object_set_new(doc, "parent", arca_json_id(&parent));
 	/* objects → record → ref */
-	if ((rc = arca_repo__json_put(s->r, id, doc, 0, s->err)) < 0 ||
-		(rc = arca_repo__record_add(s->r, "snapshot", id, s->err)) < 0)
+	if ((rc = arca_repo__record_put(s->r, "snapshot", doc, id, NULL,
+		s->err)) < 0)
 		goto done;
 	if (o->dataset) {
 		snprintf(ref, sizeof(ref), "datasets/%s", o->dataset);

@@ -89,6 +89,36 @@ void ut_gpg_gen_key(const char *uid, const char *expire,
 	free(out);
 }
 
+void ut_gpg_revoke(const char *fpr)
+{
+	const char *home = getenv("GNUPGHOME");
+	const char *imp[] = { "gpg", "--batch", "--import", NULL, NULL };
+	char path[4096], fixed[4096], cert[16384], *p;
+	ssize_t n = -1;
+	int fd;
+
+	if (!home)
+		fail_msg("ut_gpg_revoke: no GNUPGHOME");
+	snprintf(path, sizeof(path), "%s/openpgp-revocs.d/%s.rev", home, fpr);
+	if ((fd = open(path, O_RDONLY)) < 0 ||
+		(n = read(fd, cert, sizeof(cert) - 1)) <= 0)
+		fail_msg("cannot read %s", path);
+	close(fd);
+	cert[n] = '\0';
+	/* gpg escapes the armour with a ':' so that it is not imported by
+	 * accident */
+	if (!(p = strstr(cert, ":-----BEGIN PGP PUBLIC KEY BLOCK-----")))
+		fail_msg("no revocation certificate in %s", path);
+	*p = '\n';
+	snprintf(fixed, sizeof(fixed), "%s/revoke-%s.asc", home, fpr);
+	if ((fd = open(fixed, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0 ||
+		write(fd, cert, (size_t)n) != n || close(fd) < 0)
+		fail_msg("cannot write %s", fixed);
+	imp[3] = fixed;
+	if (ut_run(imp, NULL))
+		fail_msg("gpg --import %s failed", fixed);
+}
+
 void ut_gpg_home_free(char *home)
 {
 	const char *kill[] = { "gpgconf", "--kill", "gpg-agent", NULL };

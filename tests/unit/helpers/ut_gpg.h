@@ -14,6 +14,9 @@ char *ut_gpg_home(void);
  * expire ("1d", "never"); its fingerprint into fpr. */
 void ut_gpg_gen_key(const char *uid, const char *expire,
 	char fpr[ARCA_FPR_SIZE]);
+/* Revokes fpr (made in the current GNUPGHOME) by importing the
+ * revocation certificate gpg made with it. */
+void ut_gpg_revoke(const char *fpr);
 /* Kills the agent of home and removes it (frees home). */
 void ut_gpg_home_free(char *home);
 
