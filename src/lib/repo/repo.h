@@ -176,8 +176,9 @@ int arca_repo__sign_hook(arca_repo *r, const char *kind, const arca_id *id,
  * as a "kind") and stages the signature object and its record as
  * deferred puts; nothing without a signer (ARCA_EPOLICY when signatures
  * are required), nor when the signer's key has signed id already.
- * sign_commit makes everything staged durable and visible, then the
- * batch's signature listings and refs (two flushes for the batch). Zero
+ * sign_commit stages the batch's signature listings and refs and makes
+ * everything staged durable and visible with one flush (which renames
+ * objects/ before records/ before refs/). Zero
  * a batch before use; after an error the staged puts may become visible
  * with a later flush, unreferenced, or are dropped.
  */

@@ -7,9 +7,9 @@
  * object, a "signature" record naming it and the signed object, then
  * refs/signatures/<signed hex>/<signature record hex>, so all the
  * signatures of an object are one listing away. They are deferred puts
- * made durable by two flushes (objects; listings and refs), for all the
- * signatures of a batch at once (arca_repo_sigs): a record put with
- * record_put and the objects signed with it share them.
+ * made durable by one flush for all the signatures of a batch
+ * (arca_repo_sigs): a record put with record_put and the objects signed
+ * with it share it, and the record is listed after it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -210,11 +210,13 @@ done:
 }
 
 /*
- * Two flushes: the staged objects (signatures, signature records, and
- * whatever the caller staged with them), then the listings and refs
- * that name those records. Listing and ref are named by what they hold,
- * so deferring them is safe; one flush makes a batch durable with a
- * syncfs where each put would sync its file and directories.
+ * One flush for the batch: the staged objects (signatures, signature
+ * records, and whatever the caller staged with them) and the listings
+ * and refs that name those records. A flush makes all data durable
+ * before it renames anything, and renames in key order (objects/, then
+ * records/, then refs/), so on a filesystem that commits metadata in
+ * order (ext4, XFS, btrfs) a listing or ref is never durable without
+ * its object; the signed record's own listing comes after the flush.
  */
 int arca_repo__sign_commit(arca_repo *r, arca_repo_sigs *sigs,
 	arca_error *err)
@@ -222,8 +224,6 @@ int arca_repo__sign_commit(arca_repo *r, arca_repo_sigs *sigs,
 	char ref[ARCA_KEY_MAX], hex[ARCA_ID_HEXSZ + 1];
 	int rc;
 
-	if ((rc = arca_repo__flush(r, err)) < 0 || !sigs->n)
-		return rc;
 	for (size_t i = 0; i < sigs->n; i++) {
 		sig_prefix(ref, &sigs->v[i].signed_id);
 		arca_id_hex(hex, &sigs->v[i].rec);

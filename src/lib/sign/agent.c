@@ -223,15 +223,11 @@ static int read_line(arca_sign_agent *a, char *line, size_t cap)
  * to out (percent-unescaped) when it is not NULL. An inquiry is
  * cancelled: nothing here has anything to tell the agent.
  */
-static int transact(arca_sign_agent *a, const char *cmd, arca_buf *out)
+static int response(arca_sign_agent *a, arca_buf *out)
 {
 	char line[1100];
 	int len;
 
-	/* command and newline in one write: one packet for the agent */
-	if ((len = snprintf(line, sizeof(line), "%s\n", cmd)) < 0 ||
-		(size_t)len >= sizeof(line) || send_line(a, line) < 0)
-		return -1;
 	for (;;) {
 		if ((len = read_line(a, line, sizeof(line))) < 0)
 			return -1;
@@ -260,6 +256,18 @@ static int transact(arca_sign_agent *a, const char *cmd, arca_buf *out)
 		}
 		/* S (status) and # (comment) lines: nothing to do */
 	}
+}
+
+static int transact(arca_sign_agent *a, const char *cmd, arca_buf *out)
+{
+	char line[1100];
+	int len;
+
+	/* command and newline in one write: one packet for the agent */
+	if ((len = snprintf(line, sizeof(line), "%s\n", cmd)) < 0 ||
+		(size_t)len >= sizeof(line) || send_line(a, line) < 0)
+		return -1;
+	return response(a, out);
 }
 
 /* Tells the agent where a pinentry may ask, as gpg does. */
@@ -498,18 +506,19 @@ int arca_sign__agent_sign(arca_sign_agent *a, const void *data, size_t len,
 			goto done;
 	}
 	/* the agent signs the digest with the subkey's secret key */
-	/* no RESET first: SIGKEY and SETHASH replace what an earlier
-	 * signature set, and a failure ends the connection (refused) */
-	snprintf(cmd, sizeof(cmd), "SIGKEY %s", a->grip);
-	if (transact(a, cmd, NULL) < 0)
-		goto refused;
+	/* the three commands in one write, then their three answers: one
+	 * round trip. No RESET first: SIGKEY and SETHASH replace what an
+	 * earlier signature set, and a failure ends the connection */
 	{
-		int k = snprintf(cmd, sizeof(cmd), "SETHASH %d ", a->hash_algo);
+		int k = snprintf(cmd, sizeof(cmd), "SIGKEY %s\nSETHASH %d ",
+			a->grip, a->hash_algo);
 		for (unsigned i = 0; i < dlen; i++)
 			k += snprintf(cmd + k, sizeof(cmd) - (size_t)k, "%02X",
 				digest[i]);
+		snprintf(cmd + k, sizeof(cmd) - (size_t)k, "\nPKSIGN\n");
 	}
-	if (transact(a, cmd, NULL) < 0 || transact(a, "PKSIGN", &r) < 0)
+	if (send_line(a, cmd) < 0 || response(a, NULL) < 0 ||
+		response(a, NULL) < 0 || response(a, &r) < 0)
 		goto refused;
 	if (a->pk_algo == PGP_RSA) {
 		if (sexp_value(r.data, r.len, "s", &v1, &n1) < 0)
