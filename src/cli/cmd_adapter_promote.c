@@ -33,7 +33,7 @@ const arca_cli_spec cmd_adapter_promote_spec = {
 	opts, sizeof(struct adapter_promote_opts), 1, 1
 };
 
-int cli_channel_change_print(arca_cli *cli, const char *text)
+static int change_print(arca_cli *cli, const char *text)
 {
 	json_t *j;
 
@@ -59,29 +59,38 @@ int cli_channel_change_print(arca_cli *cli, const char *text)
 	return EXIT_OK;
 }
 
-int cmd_adapter_promote(arca_cli *cli, void *optsp, int argc, char **argv)
+int cli_channel_change(arca_cli *cli, cli_channel_change_fn change,
+	const char *spec, const char *channel, const char *trust,
+	arca_channel_opts *co)
 {
-	struct adapter_promote_opts *o = optsp;
-	arca_channel_opts co = ARCA_CHANNEL_OPTS_INIT;
 	arca_error err = ARCA_ERROR_INIT;
 	arca_trust_policy *p = NULL;
 	char *out = NULL;
 	int rc, code;
 
+	if ((code = cli_trust_policy(cli, trust, 0, &p)) >= 0)
+		return code;
+	co->policy = p;
+	rc = change(&out, cli->repo, spec, channel, co, &err);
+	co->policy = NULL;
+	arca_trust_policy_free(p);
+	if (rc < 0)
+		return cli_fail(cli, rc, &err);
+	code = change_print(cli, out);
+	free(out);
+	return code;
+}
+
+int cmd_adapter_promote(arca_cli *cli, void *optsp, int argc, char **argv)
+{
+	struct adapter_promote_opts *o = optsp;
+	arca_channel_opts co = ARCA_CHANNEL_OPTS_INIT;
+
 	(void)argc;
 	if (!o->channel)
 		return cli_usage_error(cli, "adapter promote needs --channel "
 			"CHANNEL");
-	if ((code = cli_trust_policy(cli, o->trust, 0, &p)) >= 0)
-		return code;
 	co.reason = o->reason;
-	co.policy = p;
-	rc = arca_adapter_promote(&out, cli->repo, argv[0], o->channel, &co,
-		&err);
-	arca_trust_policy_free(p);
-	if (rc < 0)
-		return cli_fail(cli, rc, &err);
-	code = cli_channel_change_print(cli, out);
-	free(out);
-	return code;
+	return cli_channel_change(cli, arca_adapter_promote, argv[0],
+		o->channel, o->trust, &co);
 }

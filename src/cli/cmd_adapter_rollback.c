@@ -36,26 +36,13 @@ int cmd_adapter_rollback(arca_cli *cli, void *optsp, int argc, char **argv)
 {
 	struct adapter_rollback_opts *o = optsp;
 	arca_channel_opts co = ARCA_CHANNEL_OPTS_INIT;
-	arca_error err = ARCA_ERROR_INIT;
-	arca_trust_policy *p = NULL;
-	char *out = NULL;
-	int rc, code;
 
 	(void)argc;
 	if (!o->channel)
 		return cli_usage_error(cli, "adapter rollback needs --channel "
 			"CHANNEL");
-	if ((code = cli_trust_policy(cli, o->trust, 0, &p)) >= 0)
-		return code;
 	co.reason = o->reason;
 	co.to = o->to;
-	co.policy = p;
-	rc = arca_adapter_rollback(&out, cli->repo, argv[0], o->channel, &co,
-		&err);
-	arca_trust_policy_free(p);
-	if (rc < 0)
-		return cli_fail(cli, rc, &err);
-	code = cli_channel_change_print(cli, out);
-	free(out);
-	return code;
+	return cli_channel_change(cli, arca_adapter_rollback, argv[0],
+		o->channel, o->trust, &co);
 }

@@ -5,6 +5,7 @@
 #define ARCA_CLI_SIGN_OUT_H
 
 #include "cli.h"
+#include "arca/channel.h"
 #include "arca/sign.h"
 
 /* The user's config: ${XDG_CONFIG_HOME:-~/.config}/arca/config.json, a
@@ -51,9 +52,15 @@ json_t *cli_sig_report_json(const arca_sign_target *t,
 void cli_sig_report_print(const arca_sign_target *t,
 	const arca_sig_report *rep);
 
-/* A channel change (promote, rollback) as printed: the entry's JSON
- * text with --json, else a line. Returns the exit code. In
+/* A channel change (promote, rollback) made by change() with the trust
+ * policy of --trust (NULL: the configured one) and printed: the entry's
+ * JSON text with --json, else a line. Returns the exit code. In
  * cmd_adapter_promote.c. */
-int cli_channel_change_print(arca_cli *cli, const char *text);
+typedef int (*cli_channel_change_fn)(char **out, arca_repo *r,
+	const char *spec, const char *channel, const arca_channel_opts *o,
+	arca_error *err);
+int cli_channel_change(arca_cli *cli, cli_channel_change_fn change,
+	const char *spec, const char *channel, const char *trust,
+	arca_channel_opts *co);
 
 #endif

@@ -135,28 +135,27 @@ char *arca_sign__data_string(gpgme_data_t d)
 	return s;
 }
 
-int arca_sign_bytes(const char *fingerprint, const void *data, size_t len,
-	char **armored_sig, arca_error *err)
+void arca_sign__copy_fpr(char out[ARCA_FPR_SIZE], const char *s)
 {
-	char fpr[ARCA_FPR_SIZE];
-	gpgme_ctx_t ctx = NULL;
-	gpgme_key_t key = NULL;
+	size_t n = 0;
+
+	for (; s && *s && n < 40; s++)
+		if (isxdigit((unsigned char)*s))
+			out[n++] = (char)toupper((unsigned char)*s);
+	out[n] = '\0';
+}
+
+int arca_sign__gpgme_sign(gpgme_ctx_t ctx, const char *fpr,
+	const void *data, size_t len, char **armored_sig,
+	char used_fpr[ARCA_FPR_SIZE], arca_error *err)
+{
 	gpgme_data_t in = NULL, out = NULL;
 	gpgme_sign_result_t res;
 	gpgme_error_t e;
 	char *sig;
-	int rc;
+	int rc = 0;
 
-	if (arca_sign__fpr_normalize(fpr, fingerprint) < 0)
-		return arca_error_set(err, ARCA_EINVALID, "'%s' is not a key "
-			"fingerprint (40 hex digits)", fingerprint ?
-			fingerprint : "");
-	if ((rc = arca_sign__open_ctx(&ctx, err)) < 0)
-		return rc;
-	if ((rc = arca_sign__find_secret(ctx, fpr, &key, err)) < 0)
-		goto done;
-	if ((e = gpgme_signers_add(ctx, key)) ||
-		(e = gpgme_data_new_from_mem(&in, len ? data : "", len, 0)) ||
+	if ((e = gpgme_data_new_from_mem(&in, len ? data : "", len, 0)) ||
 		(e = gpgme_data_new(&out))) {
 		rc = arca_error_set(err, ARCA_ERROR, "gpgme: %s",
 			gpgme_strerror(e));
@@ -171,9 +170,15 @@ int arca_sign_bytes(const char *fingerprint, const void *data, size_t len,
 	if (!e && (!res || !res->signatures))
 		e = gpg_error(GPG_ERR_GENERAL);
 	if (e) {
+		/* gpg's reason only: never the data or the key */
 		rc = arca_error_set(err, ARCA_ERROR, "signing with key %s: %s",
 			fpr, gpgme_strerror(e));
 		goto done;
+	}
+	if (used_fpr) {
+		arca_sign__copy_fpr(used_fpr, res->signatures->fpr);
+		if (!used_fpr[0])
+			memcpy(used_fpr, fpr, ARCA_FPR_SIZE);
 	}
 	sig = arca_sign__data_string(out);
 	out = NULL;
@@ -185,6 +190,34 @@ int arca_sign_bytes(const char *fingerprint, const void *data, size_t len,
 done:
 	gpgme_data_release(in);
 	gpgme_data_release(out);
+	return rc;
+}
+
+int arca_sign_bytes(const char *fingerprint, const void *data, size_t len,
+	char **armored_sig, arca_error *err)
+{
+	char fpr[ARCA_FPR_SIZE];
+	gpgme_ctx_t ctx = NULL;
+	gpgme_key_t key = NULL;
+	gpgme_error_t e;
+	int rc;
+
+	if (arca_sign__fpr_normalize(fpr, fingerprint) < 0)
+		return arca_error_set(err, ARCA_EINVALID, "'%s' is not a key "
+			"fingerprint (40 hex digits)", fingerprint ?
+			fingerprint : "");
+	if ((rc = arca_sign__open_ctx(&ctx, err)) < 0)
+		return rc;
+	if ((rc = arca_sign__find_secret(ctx, fpr, &key, err)) < 0)
+		goto done;
+	if ((e = gpgme_signers_add(ctx, key))) {
+		rc = arca_error_set(err, ARCA_ERROR, "gpgme: %s",
+			gpgme_strerror(e));
+		goto done;
+	}
+	rc = arca_sign__gpgme_sign(ctx, fpr, data, len, armored_sig, NULL,
+		err);
+done:
 	gpgme_key_unref(key);
 	gpgme_release(ctx);
 	return rc;
@@ -208,16 +241,6 @@ static arca_sig_status status_of(gpgme_signature_t s)
 	}
 }
 
-/* Copies up to 40 hex digits of s, upper case. */
-static void copy_fpr(char out[ARCA_FPR_SIZE], const char *s)
-{
-	size_t n = 0;
-
-	for (; s && *s && n < 40; s++)
-		if (isxdigit((unsigned char)*s))
-			out[n++] = (char)toupper((unsigned char)*s);
-	out[n] = '\0';
-}
 
 /* Fills the primary fingerprint, expiry and revocation from the keyring. */
 static void describe_key(gpgme_ctx_t ctx, arca_sig *sig)
@@ -229,14 +252,14 @@ static void describe_key(gpgme_ctx_t ctx, arca_sig *sig)
 	if (!n || gpgme_get_key(ctx, sig->fpr, &key, 0) || !key)
 		return;
 	if (key->subkeys && key->subkeys->fpr)
-		copy_fpr(sig->primary_fpr, key->subkeys->fpr);
+		arca_sign__copy_fpr(sig->primary_fpr, key->subkeys->fpr);
 	for (sk = key->subkeys; sk; sk = sk->next) {
 		size_t m = sk->fpr ? strlen(sk->fpr) : 0;
 		/* a full fingerprint, or a key id (its last 16 digits) */
 		if (m < n || strcasecmp(sk->fpr + m - n, sig->fpr))
 			continue;
 		if (n < 40)
-			copy_fpr(sig->fpr, sk->fpr);
+			arca_sign__copy_fpr(sig->fpr, sk->fpr);
 		sig->key_expires = (int64_t)sk->expires;
 		sig->key_revoked = sk->revoked || key->revoked;
 		break;
@@ -291,7 +314,7 @@ int arca_sign_verify(const void *data, size_t len, const char *armored_sig,
 	r->count = n;
 	/* copy first: the result is only valid until the next operation */
 	for (s = vr->signatures; s; s = s->next, i++) {
-		copy_fpr(r->sigs[i].fpr, s->fpr);
+		arca_sign__copy_fpr(r->sigs[i].fpr, s->fpr);
 		r->sigs[i].status = status_of(s);
 		r->sigs[i].created = (int64_t)s->timestamp;
 	}

@@ -14,6 +14,13 @@ int arca_sign__open_ctx(gpgme_ctx_t *ctx, arca_error *err);
  * sign (expired, revoked, disabled). */
 int arca_sign__find_secret(gpgme_ctx_t ctx, const char *fpr,
 	gpgme_key_t *key, arca_error *err);
+/* Copies up to 40 hex digits of s (NULL: none), upper case. */
+void arca_sign__copy_fpr(char out[ARCA_FPR_SIZE], const char *s);
+/* A detached armoured signature of data by ctx's signer (fpr, for
+ * messages); used_fpr (may be NULL): the (sub)key gpg signed with. */
+int arca_sign__gpgme_sign(gpgme_ctx_t ctx, const char *fpr,
+	const void *data, size_t len, char **armored_sig,
+	char used_fpr[ARCA_FPR_SIZE], arca_error *err);
 /* The memory of d as a malloc'd NUL-terminated string; releases d. */
 char *arca_sign__data_string(gpgme_data_t d);
 

@@ -4,7 +4,6 @@
  * signature), else with one gpgme context whose key stays selected (a
  * gpg process a signature).
  */
-#include <ctype.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,16 +17,6 @@ struct arca_signer {
 	char fpr[ARCA_FPR_SIZE];
 	char primary[ARCA_FPR_SIZE];
 };
-
-static void copy_hex(char out[ARCA_FPR_SIZE], const char *s)
-{
-	size_t n = 0;
-
-	for (; s && *s && n < 40; s++)
-		if (isxdigit((unsigned char)*s))
-			out[n++] = (char)toupper((unsigned char)*s);
-	out[n] = '\0';
-}
 
 /* gpg's path: a gpgme context with the key selected. */
 static int gpg_setup(arca_signer *s, arca_error *err)
@@ -47,7 +36,7 @@ static int gpg_setup(arca_signer *s, arca_error *err)
 		goto fail;
 	}
 	if (!s->primary[0])
-		copy_hex(s->primary, s->key->subkeys ? s->key->subkeys->fpr :
+		arca_sign__copy_fpr(s->primary, s->key->subkeys ? s->key->subkeys->fpr :
 			NULL);
 	return 0;
 fail:
@@ -118,53 +107,16 @@ const char *arca_signer_primary_fpr(const arca_signer *s)
 int arca_signer_sign(arca_signer *s, const void *data, size_t len,
 	char **armored_sig, char used_fpr[ARCA_FPR_SIZE], arca_error *err)
 {
-	gpgme_data_t in = NULL, out = NULL;
-	gpgme_sign_result_t res;
-	gpgme_error_t e;
-	char *sig;
 	int rc = 0;
 
 	pthread_mutex_lock(&s->lock);
 	if (s->agent && arca_sign__agent_sign(s->agent, data, len, armored_sig,
 		used_fpr) == 0)
 		goto done;
-	if ((rc = gpg_setup(s, err)) < 0)
-		goto done;
-	if ((e = gpgme_data_new_from_mem(&in, len ? data : "", len, 0)) ||
-		(e = gpgme_data_new(&out))) {
-		rc = arca_error_set(err, ARCA_ERROR, "gpgme: %s",
-			gpgme_strerror(e));
-		goto done;
-	}
-	e = gpgme_op_sign(s->ctx, in, out, GPGME_SIG_MODE_DETACH);
-	res = gpgme_op_sign_result(s->ctx);
-	if (!e && res && res->invalid_signers)
-		e = res->invalid_signers->reason ?
-			res->invalid_signers->reason :
-			gpg_error(GPG_ERR_UNUSABLE_SECKEY);
-	if (!e && (!res || !res->signatures))
-		e = gpg_error(GPG_ERR_GENERAL);
-	if (e) {
-		/* gpg's reason only: never the data or the key */
-		rc = arca_error_set(err, ARCA_ERROR, "signing with key %s: %s",
-			s->fpr, gpgme_strerror(e));
-		goto done;
-	}
-	if (used_fpr) {
-		copy_hex(used_fpr, res->signatures->fpr);
-		if (!used_fpr[0])
-			memcpy(used_fpr, s->fpr, ARCA_FPR_SIZE);
-	}
-	sig = arca_sign__data_string(out);
-	out = NULL;
-	if (!sig) {
-		rc = arca_error_set(err, ARCA_ERROR, "out of memory");
-		goto done;
-	}
-	*armored_sig = sig;
+	if ((rc = gpg_setup(s, err)) == 0)
+		rc = arca_sign__gpgme_sign(s->ctx, s->fpr, data, len,
+			armored_sig, used_fpr, err);
 done:
-	gpgme_data_release(in);
-	gpgme_data_release(out);
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
